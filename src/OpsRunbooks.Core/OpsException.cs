@@ -1,0 +1,33 @@
+namespace OpsRunbooks;
+
+/// <summary>The kind of failure, so the cmdlet layer can pick the matching PowerShell error category.</summary>
+public enum FailureKind
+{
+    NotFound,
+    InvalidArgument,
+    InvalidData,
+    ConnectionFailed,
+    AuthenticationFailed,
+    NotInstalled,
+    OperationFailed,
+    IntegrityFailed,
+}
+
+/// <summary>
+/// An expected failure: it carries a stable error id and a message that tells the operator what to do,
+/// so the cmdlet layer can turn it into an ErrorRecord without a stack trace.
+/// </summary>
+public sealed class OpsException : Exception
+{
+    public OpsException(string errorId, FailureKind kind, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Kind = kind;
+        Target = target;
+    }
+
+    public string ErrorId { get; }
+    public FailureKind Kind { get; }
+    public object? Target { get; }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace OpsRunbooks.Postgres;
+
+/// <summary>A PostgreSQL client program (pg_dump, pg_restore) and its version.</summary>
+public sealed partial record PgTool(string Name, string Path, Version Version)
+{
+    /// <summary>
+    /// Finds a program: an explicit path; else PATH; else the newest Debian-style install under
+    /// /usr/lib/postgresql, whose binaries are not on PATH by default.
+    /// </summary>
+    public static async Task<PgTool> LocateAsync(string name, string? explicitPath, CancellationToken cancellationToken)
+    {
+        var path = explicitPath ?? FindOnPath(name) ?? FindInDebianLayout(name);
+        if (path is null || !File.Exists(path))
+        {
+            throw new OpsException(NotFoundErrorId(name), FailureKind.NotInstalled,
+                explicitPath is null
+                    ? $"{name} was not found on PATH or under /usr/lib/postgresql. Install the PostgreSQL client (Debian: apt-get install postgresql-client-15) or give its path."
+                    : $"{name} was not found at '{explicitPath}'.",
+                name);
+        }
+        return new PgTool(name, path, await ReadVersionAsync(name, path, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Fails unless this tool can handle a server of <paramref name="serverMajor"/>.</summary>
+    public void EnsureSupportsServer(int serverMajor, string serverVersion)
+    {
+        if (Version.Major < serverMajor)
+        {
+            throw new OpsException(TooOldErrorId(Name), FailureKind.NotInstalled,
+                $"{Name} {Version} at '{Path}' is older than the server ({serverVersion}); {Name} must be version {serverMajor} or later. Install a newer PostgreSQL client or give the path of one.",
+                Path);
+        }
+    }
+
+    private static string NotFoundErrorId(string name) => name switch
+    {
+        "pg_dump" => "PgDumpNotFound",
+        "pg_restore" => "PgRestoreNotFound",
+        _ => name + "NotFound",
+    };
+
+    private static string TooOldErrorId(string name) => name switch
+    {
+        "pg_dump" => "PgDumpTooOld",
+        "pg_restore" => "PgRestoreTooOld",
+        _ => name + "TooOld",
+    };
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => System.IO.Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+
+    private static string? FindInDebianLayout(string name)
+    {
+        const string root = "/usr/lib/postgresql";
+        if (!Directory.Exists(root)) return null;
+        return Directory.EnumerateDirectories(root)
+            .Select(dir => (major: int.TryParse(System.IO.Path.GetFileName(dir), out var m) ? m : -1, path: System.IO.Path.Combine(dir, "bin", name)))
+            .Where(c => c.major > 0 && File.Exists(c.path))
+            .OrderByDescending(c => c.major)
+            .Select(c => c.path)
+            .FirstOrDefault();
+    }
+
+    private static async Task<Version> ReadVersionAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        var match = VersionPattern().Match(output);
+        if (!match.Success)
+            throw new OpsException(NotFoundErrorId(name), FailureKind.NotInstalled, $"'{path} --version' printed no version: {output.Trim()}", path);
+        return new Version(int.Parse(match.Groups[1].Value), match.Groups[2].Success ? int.Parse(match.Groups[2].Value) : 0);
+    }
+
+    [GeneratedRegex(@"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")]
+    private static partial Regex VersionPattern();
+}

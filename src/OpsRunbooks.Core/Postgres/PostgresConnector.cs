@@ -1,0 +1,68 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace OpsRunbooks.Postgres;
+
+/// <summary>Opens connections and turns the usual ways they fail into errors an operator can act on.</summary>
+public static class PostgresConnector
+{
+    public static NpgsqlDataSource CreateDataSource(PostgresTarget target, string? database = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = target.Host,
+            Port = target.Port,
+            Database = database ?? target.Database,
+            Username = target.Credential.UserName,
+            Password = target.Credential.Password,
+            ApplicationName = "OpsRunbooks",
+            Timeout = 15,
+            CommandTimeout = 0,
+            Pooling = false,
+        };
+        return NpgsqlDataSource.Create(builder);
+    }
+
+    public static async Task<NpgsqlConnection> OpenAsync(PostgresTarget target, CancellationToken cancellationToken, string? database = null)
+    {
+        await using var dataSource = CreateDataSource(target, database);
+        var connection = dataSource.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Translate(e, target with { Database = database ?? target.Database });
+        }
+    }
+
+    /// <summary>The server's major version, as pg_dump compares it.</summary>
+    public static int MajorVersion(NpgsqlConnection connection) => connection.PostgreSqlVersion.Major;
+
+    private static OpsException Translate(Exception e, PostgresTarget target)
+    {
+        if (e is PostgresException pg)
+        {
+            return pg.SqlState switch
+            {
+                PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => new OpsException(
+                    "AuthenticationFailed", FailureKind.AuthenticationFailed,
+                    $"PostgreSQL at {target.Host}:{target.Port} refused the login of '{target.Credential.UserName}': {pg.MessageText}. Check the user name and password (or the environment variable the environment file names).",
+                    target, e),
+                PostgresErrorCodes.InvalidCatalogName => new OpsException(
+                    "DatabaseNotFound", FailureKind.NotFound,
+                    $"The database '{target.Database}' does not exist on {target.Host}:{target.Port}.", target, e),
+                _ => new OpsException("PostgresError", FailureKind.OperationFailed,
+                    $"PostgreSQL at {target.Host}:{target.Port} answered {pg.SqlState}: {pg.MessageText}", target, e),
+            };
+        }
+        var root = e.InnerException is SocketException socket ? socket : e as SocketException;
+        var reason = root?.Message ?? e.Message;
+        return new OpsException("ConnectionFailed", FailureKind.ConnectionFailed,
+            $"Could not connect to PostgreSQL at {target.Host}:{target.Port}: {reason}. Check that the server runs and listens there.",
+            target, e);
+    }
+}
