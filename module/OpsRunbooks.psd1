@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'OpsRunbooks.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5b0f3c1e-7d2a-4c55-9f43-2f8e6a1d9c70'
+    Author               = 'OpsRunbooks'
+    CompanyName          = 'OpsRunbooks'
+    Copyright            = '(c) OpsRunbooks. All rights reserved.'
+    Description          = 'Operational runbooks as cmdlets: encrypted, checksummed PostgreSQL backups and the checks around them.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('OpsRunbooks.format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-DatabaseBackup'
+        'Get-OpsEnvironment'
+        'Invoke-DatabaseBackup'
+        'New-BackupStore'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PostgreSQL', 'Backup', 'Runbook', 'Operations')
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using OpsRunbooks.Backup;
+using OpsRunbooks.Environments;
+using OpsRunbooks.PowerShell.Environments;
+using OpsRunbooks.Storage;
+
+namespace OpsRunbooks.PowerShell.Commands.Backup;
+
+[Cmdlet(VerbsCommon.Get, "DatabaseBackup", DefaultParameterSetName = StoreSet)]
+[OutputType(typeof(BackupRecord))]
+public sealed class GetDatabaseBackupCommand : OpsCmdlet
+{
+    private const string StoreSet = "Store";
+    private const string EnvironmentSet = "Environment";
+
+    [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipeline = true)]
+    public IBackupStore? Store { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
+    [EnvironmentTransformation]
+    public OpsEnvironment? Environment { get; set; }
+
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Newest { get; set; }
+
+    protected override void ProcessRecord() => TryRun(() =>
+    {
+        var store = Store ?? BackupStoreFactory.ForEnvironment(Environment!);
+        var records = Run(token => BackupCatalog.ListAsync(store, Database, Newest,
+            unreadable => Post(() => WriteError(ErrorRecords.From(unreadable))), token));
+        foreach (var record in records)
+            WriteObject(record);
+    });
+}

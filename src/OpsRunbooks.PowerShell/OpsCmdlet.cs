@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Management.Automation;
+
+namespace OpsRunbooks.PowerShell;
+
+/// <summary>
+/// Base of every OpsRunbooks cmdlet: runs core work off the pipeline thread with a token that Ctrl+C
+/// (StopProcessing) cancels, while progress and messages the work posts are written from the pipeline
+/// thread, where PowerShell requires them; turns expected failures into ErrorRecords.
+/// </summary>
+public abstract class OpsCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly BlockingCollection<Action> _pipelineActions = new();
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    /// <summary>Queues an action (progress, verbose, warning) to run on the pipeline thread; safe from any thread.</summary>
+    protected void Post(Action action) => _pipelineActions.Add(action);
+
+    /// <summary>Runs core work and returns its result; pumps posted actions until it finishes.</summary>
+    protected T Run<T>(Func<CancellationToken, Task<T>> work)
+    {
+        var task = Task.Run(() => work(_stopping.Token));
+        while (!task.IsCompleted)
+        {
+            if (_pipelineActions.TryTake(out var action, millisecondsTimeout: 100))
+                action();
+        }
+        while (_pipelineActions.TryTake(out var remaining))
+            remaining();
+        return task.GetAwaiter().GetResult();
+    }
+
+    protected void Run(Func<CancellationToken, Task> work) =>
+        Run<bool>(async token =>
+        {
+            await work(token).ConfigureAwait(false);
+            return true;
+        });
+
+    /// <summary>
+    /// Runs one unit of work and reports an expected failure as a non-terminating error, so the
+    /// pipeline goes on with the next input. Cancellation by Ctrl+C ends quietly: the engine stops the pipeline.
+    /// </summary>
+    protected bool TryRun(Action body)
+    {
+        try
+        {
+            body();
+            return true;
+        }
+        catch (OpsException e)
+        {
+            WriteError(ErrorRecords.From(e));
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        return false;
+    }
+
+    public void Dispose()
+    {
+        _pipelineActions.Dispose();
+        _stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the throwaway test servers (tests/services/postgres.sh) need.
+# Idempotent: when everything is already installed it only runs `dpkg -s` and exits.
+# Usage: tests/services/install.sh
+set -euo pipefail
+
+# postgresql-15 brings the server binaries under /usr/lib/postgresql/15/bin;
+# util-linux provides runuser and flock, procps provides ps/pkill for diagnostics.
+readonly PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+
+# A drop-in read by postgresql-common's createcluster.conf (include_dir): it stops the
+# postgresql-15 postinst from creating (and so starting) Debian's default `main` cluster,
+# which the tests never use.
+readonly NO_MAIN_CLUSTER_CONF=/etc/postgresql-common/createcluster.d/50-opsrunbooks-no-main-cluster.conf
+
+log() { printf 'install.sh: %s\n' "$*" >&2; }
+
+is_installed() {
+    # `dpkg -s` also succeeds for removed-but-not-purged packages, so check the status line.
+    dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'
+}
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    is_installed "$pkg" || missing+=("$pkg")
+done
+
+if ((${#missing[@]} == 0)); then
+    log "all packages already installed: ${PACKAGES[*]}"
+    exit 0
+fi
+
+if ((EUID != 0)); then
+    log "missing packages: ${missing[*]}"
+    log "not running as root: install them with 'sudo $0' (or apt-get install ${missing[*]})"
+    exit 1
+fi
+
+cleanup() {
+    # The drop-in only matters while the server package is being configured.
+    rm -f "$NO_MAIN_CLUSTER_CONF"
+}
+
+if [[ ! -e "$NO_MAIN_CLUSTER_CONF" ]]; then
+    mkdir -p "$(dirname "$NO_MAIN_CLUSTER_CONF")"
+    trap cleanup EXIT
+    printf '# Written by OpsRunbooks tests/services/install.sh; removed after install.\ncreate_main_cluster = false\n' \
+        >"$NO_MAIN_CLUSTER_CONF"
+fi
+
+log "installing: ${missing[*]}"
+apt-get update -q >&2
+# confdef/confold: never stop at a conffile prompt (there is no terminal in CI).
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+    "${missing[@]}" >&2
+
+for pkg in "${PACKAGES[@]}"; do
+    if ! is_installed "$pkg"; then
+        log "package $pkg is still not installed after apt-get install"
+        exit 1
+    fi
+done
+if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
+    log "/usr/lib/postgresql/15/bin/initdb not found after installing postgresql-15"
+    exit 1
+fi
+# A `main` cluster that existed before (or that another tool created) is left alone on purpose.
+log "done"

@@ -1,0 +1,347 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 clusters for tests and benchmarks.
+#
+# Usage:
+#   postgres.sh start <dir> [--seed-scale N]   create + start a cluster in <dir> (empty or absent),
+#                                              create and seed database opsrunbooks_seed (scale N,
+#                                              default 1), write <dir>/connection.env and print it
+#   postgres.sh stop <dir>                     stop the cluster (immediate); exit 0 if not running
+#   postgres.sh seed <dir> <database> [--scale N]
+#                                              create <database> in the running cluster and seed it
+#
+# stdout carries only the connection.env lines of `start`; all diagnostics go to stderr.
+# Packages come from tests/services/install.sh.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+readonly SCRIPT_DIR
+readonly SEED_SQL="$SCRIPT_DIR/seed.sql"
+readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+# Servers never run as root (postgres refuses to); root callers (CI) get this system user.
+readonly OS_USER=opsrunbooks
+readonly DB_SUPERUSER=opsadmin
+readonly SEED_DATABASE=opsrunbooks_seed
+readonly PORT_ATTEMPTS=8
+
+log() { printf 'postgres.sh: %s\n' "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+usage() {
+    sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+# Runs a command as the cluster's OS user: directly when not root, via runuser when root.
+as_owner() {
+    if ((EUID == 0)); then
+        runuser -u "$OS_USER" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+require_pg_bin() {
+    [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] ||
+        die "PostgreSQL 15 binaries not found in $PG_BIN (run tests/services/install.sh)"
+    command -v psql >/dev/null || die "psql not found (run tests/services/install.sh)"
+}
+
+require_scale() {
+    [[ "$1" =~ ^[1-9][0-9]{0,5}$ ]] || die "scale must be a positive integer, got '$1'"
+}
+
+ensure_os_user() {
+    ((EUID == 0)) || return 0
+    # flock on this script serialises parallel `start`s, which would otherwise race in useradd.
+    (
+        flock 9
+        if ! id -u "$OS_USER" >/dev/null 2>&1; then
+            log "creating system user $OS_USER"
+            useradd --system --create-home --shell /usr/sbin/nologin "$OS_USER"
+        fi
+    ) 9<"${BASH_SOURCE[0]}"
+}
+
+random_password() {
+    local pw=''
+    # Read a fixed amount instead of piping an endless /dev/urandom into head (SIGPIPE + pipefail).
+    while ((${#pw} < 24)); do
+        pw+=$(head -c 512 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
+    done
+    printf '%s' "${pw:0:24}"
+}
+
+free_port() {
+    # Let the kernel pick a free port; postgres' own bind is still the real check (see start).
+    if command -v python3 >/dev/null; then
+        python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+    else
+        printf '%d\n' $((20000 + RANDOM % 20000))
+    fi
+}
+
+# Reads <dir>/connection.env into PGHOST, PGPORT, ... without sourcing it (paths may hold spaces).
+load_connection_env() {
+    local file="$1/connection.env" key value
+    [[ -r "$file" ]] || die "$file not found: is a cluster started in $1?"
+    while IFS='=' read -r key value; do
+        case "$key" in
+            PGHOST) PGHOST="$value" ;;
+            PGPORT) PGPORT="$value" ;;
+            PGUSER) PGUSER="$value" ;;
+            PGPASSWORD) PGPASSWORD="$value" ;;
+            *) ;;
+        esac
+    done <"$file"
+    [[ -n "${PGPORT:-}" && -n "${PGPASSWORD:-}" ]] || die "$file is incomplete"
+}
+
+# psql against the cluster described by PGHOST/PGPORT/PGUSER/PGPASSWORD (set by the caller).
+# The password travels in the environment only; -X ignores any ~/.psqlrc.
+run_psql() {
+    local database="$1"
+    shift
+    PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" PGPASSWORD="$PGPASSWORD" \
+        PGDATABASE="$database" PGCONNECT_TIMEOUT=10 PGAPPNAME=opsrunbooks-services \
+        psql -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+seed_database() {
+    local database="$1" scale="$2" started="$EPOCHREALTIME"
+    [[ -r "$SEED_SQL" ]] || die "$SEED_SQL not found"
+    log "creating database $database"
+    # CREATE DATABASE cannot take a bind parameter; psql's :"var" quotes the identifier safely.
+    printf 'CREATE DATABASE :"db";\n' | run_psql postgres -v db="$database" >&2
+    log "seeding $database at scale $scale"
+    run_psql "$database" -v scale="$scale" -f "$SEED_SQL" >&2
+    log "seeded $database in $(awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
+print_tail() {
+    local file="$1"
+    [[ -s "$file" ]] || return 0
+    log "---- last lines of $file ----"
+    tail -n 40 "$file" >&2 || true
+    log "---- end of $file ----"
+}
+
+# State for on_start_exit.
+START_DIR=""
+STARTED_SERVER=0
+
+# On a failed start: show the logs and do not leave a half-started server behind.
+on_start_exit() {
+    local rc=$?
+    ((rc != 0)) || return 0
+    print_tail "$START_DIR/initdb.log"
+    print_tail "$START_DIR/server.log"
+    if ((STARTED_SERVER)); then
+        as_owner "$PG_BIN/pg_ctl" -D "$START_DIR/data" -m immediate -w stop >&2 || true
+    fi
+    log "start failed (exit $rc)"
+}
+
+cmd_start() {
+    local dir="" scale=1
+    while (($#)); do
+        case "$1" in
+            --seed-scale)
+                (($# >= 2)) || usage
+                scale="$2"
+                shift 2
+                ;;
+            --seed-scale=*)
+                scale="${1#*=}"
+                shift
+                ;;
+            -*) usage ;;
+            *)
+                [[ -z "$dir" ]] || usage
+                dir="$1"
+                shift
+                ;;
+        esac
+    done
+    [[ -n "$dir" ]] || usage
+    require_scale "$scale"
+    require_pg_bin
+
+    if [[ -e "$dir" ]]; then
+        [[ -d "$dir" ]] || die "$dir exists and is not a directory"
+        [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty"
+    fi
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd -P)"
+    # The path ends up inside postgresql.conf quotes and in the unix socket path (max 107 bytes).
+    [[ "$dir" != *"'"* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
+    ((${#dir} <= 92)) || die "directory path too long for a unix socket (max 92 chars): $dir"
+
+    local data="$dir/data" logfile="$dir/server.log"
+    START_DIR="$dir"
+    trap on_start_exit EXIT
+
+    ensure_os_user
+    if ((EUID == 0)); then
+        chown "$OS_USER:" "$dir"
+        chmod 700 "$dir"
+        as_owner test -w "$dir" ||
+            die "user $OS_USER cannot write $dir (is a parent directory not traversable?)"
+    fi
+    # postgres tools chdir-check the cwd; root's cwd may be unreadable for the OS user.
+    cd "$dir"
+
+    local password pwfile="$dir/.pwfile"
+    password="$(random_password)"
+    (
+        umask 077
+        printf '%s\n' "$password" >"$pwfile"
+    )
+    ((EUID != 0)) || chown "$OS_USER:" "$pwfile"
+
+    log "initdb in $data"
+    as_owner "$PG_BIN/initdb" -D "$data" --auth=scram-sha-256 --username="$DB_SUPERUSER" \
+        --pwfile="$pwfile" --encoding=UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1
+    rm -f "$pwfile"
+
+    # Only TCP on loopback with passwords; the socket lives in <dir>, not /var/run/postgresql.
+    as_owner tee "$data/pg_hba.conf" >/dev/null <<'EOF'
+# TYPE  DATABASE     USER  ADDRESS        METHOD
+local   all          all                  scram-sha-256
+host    all          all   127.0.0.1/32   scram-sha-256
+host    replication  all   127.0.0.1/32   scram-sha-256
+EOF
+
+    local attempt port offset
+    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
+        port="$(free_port)"
+        # Settings for a disposable, fast server; wal_level/max_wal_senders allow a standby later.
+        as_owner tee "$data/postgresql.auto.conf" >/dev/null <<EOF
+# Written by tests/services/postgres.sh
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 50
+shared_buffers = '128MB'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+wal_level = replica
+max_wal_senders = 5
+max_wal_size = '2GB'
+password_encryption = 'scram-sha-256'
+EOF
+        offset=0
+        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
+        log "starting server on 127.0.0.1:$port (attempt $attempt)"
+        STARTED_SERVER=1
+        if as_owner "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" start >&2; then
+            break
+        fi
+        STARTED_SERVER=0
+        # Another process may grab the port between free_port and the bind: try another one.
+        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
+            log "port $port was taken, retrying"
+            continue
+        fi
+        die "pg_ctl start failed"
+    done
+    ((STARTED_SERVER)) || die "no free port found after $PORT_ATTEMPTS attempts"
+
+    PGHOST=127.0.0.1 PGPORT="$port" PGUSER="$DB_SUPERUSER" PGPASSWORD="$password"
+    seed_database "$SEED_DATABASE" "$scale"
+
+    local env_text
+    env_text="PGHOST=127.0.0.1
+PGPORT=$port
+PGUSER=$DB_SUPERUSER
+PGPASSWORD=$password
+PGDATABASE=$SEED_DATABASE
+PGDATA=$data"
+    (
+        umask 077
+        printf '%s\n' "$env_text" >"$dir/connection.env.tmp"
+    )
+    mv "$dir/connection.env.tmp" "$dir/connection.env"
+    printf '%s\n' "$env_text"
+}
+
+cmd_stop() {
+    (($# == 1)) || usage
+    local dir="$1" data owner
+    data="$dir/data"
+    if [[ ! -f "$data/postmaster.pid" ]]; then
+        log "no server running in $dir"
+        return 0
+    fi
+    [[ -x "$PG_BIN/pg_ctl" ]] || die "pg_ctl not found in $PG_BIN"
+    cd "$data"
+    owner="$(stat -c %U "$data")"
+    local -a run=()
+    if ((EUID == 0)) && [[ "$owner" != root ]]; then
+        run=(runuser -u "$owner" --)
+    fi
+    local status=0
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 || status=$?
+    if ((status == 3)); then
+        # A stale postmaster.pid from a killed server: nothing to stop.
+        log "no server running in $dir"
+        return 0
+    fi
+    log "stopping server in $dir"
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -m immediate -w -t 60 stop >&2
+}
+
+cmd_seed() {
+    local dir="" database="" scale=1
+    while (($#)); do
+        case "$1" in
+            --scale)
+                (($# >= 2)) || usage
+                scale="$2"
+                shift 2
+                ;;
+            --scale=*)
+                scale="${1#*=}"
+                shift
+                ;;
+            -*) usage ;;
+            *)
+                if [[ -z "$dir" ]]; then
+                    dir="$1"
+                elif [[ -z "$database" ]]; then
+                    database="$1"
+                else
+                    usage
+                fi
+                shift
+                ;;
+        esac
+    done
+    [[ -n "$dir" && -n "$database" ]] || usage
+    require_scale "$scale"
+    command -v psql >/dev/null || die "psql not found (run tests/services/install.sh)"
+    load_connection_env "$dir"
+    seed_database "$database" "$scale"
+}
+
+main() {
+    (($# >= 1)) || usage
+    local cmd="$1"
+    shift
+    case "$cmd" in
+        start) cmd_start "$@" ;;
+        stop) cmd_stop "$@" ;;
+        seed) cmd_seed "$@" ;;
+        -h | --help | help) usage ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"
