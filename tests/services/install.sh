@@ -36,13 +36,21 @@ if ((EUID != 0)); then
     exit 1
 fi
 
+conf_dir="$(dirname "$NO_MAIN_CLUSTER_CONF")"
+created_conf_dir=0
 cleanup() {
     # The drop-in only matters while the server package is being configured.
     rm -f "$NO_MAIN_CLUSTER_CONF"
+    if ((created_conf_dir)); then
+        rmdir --ignore-fail-on-non-empty "$conf_dir"
+    fi
 }
 
 if [[ ! -e "$NO_MAIN_CLUSTER_CONF" ]]; then
-    mkdir -p "$(dirname "$NO_MAIN_CLUSTER_CONF")"
+    if [[ ! -d "$conf_dir" ]]; then
+        mkdir -p "$conf_dir"
+        created_conf_dir=1
+    fi
     trap cleanup EXIT
     printf '# Written by OpsRunbooks tests/services/install.sh; removed after install.\ncreate_main_cluster = false\n' \
         >"$NO_MAIN_CLUSTER_CONF"

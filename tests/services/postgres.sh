@@ -50,7 +50,8 @@ require_pg_bin() {
 }
 
 require_scale() {
-    [[ "$1" =~ ^[1-9][0-9]{0,5}$ ]] || die "scale must be a positive integer, got '$1'"
+    # orders.id is an integer column: 120000 * 9999 rows still fit.
+    [[ "$1" =~ ^[1-9][0-9]{0,3}$ ]] || die "scale must be an integer from 1 to 9999, got '$1'"
 }
 
 ensure_os_user() {
@@ -188,9 +189,10 @@ cmd_start() {
     trap on_start_exit EXIT
 
     ensure_os_user
+    # connection.env holds the password: keep the whole directory private.
+    chmod 700 "$dir"
     if ((EUID == 0)); then
         chown "$OS_USER:" "$dir"
-        chmod 700 "$dir"
         as_owner test -w "$dir" ||
             die "user $OS_USER cannot write $dir (is a parent directory not traversable?)"
     fi

@@ -1,0 +1,29 @@
+<#
+.SYNOPSIS
+Backs up every database an environment lists.
+
+.DESCRIPTION
+Reads the environment file, then runs Invoke-DatabaseBackup for each database it lists, into the
+environment's store, encrypted to its key. A database that fails is reported as an error and the
+others are still backed up; the output is one BackupRecord per database that succeeded. Run it with
+-WhatIf to see what it would do.
+
+.EXAMPLE
+opsrunbook run runbooks/backup/Invoke-NightlyBackup.ps1 -Environment production
+#>
+[CmdletBinding(SupportsShouldProcess)]
+param(
+    # The environment's name: a file <name>.psd1 in -EnvironmentPath.
+    [Parameter(Mandatory)]
+    [string] $Environment,
+
+    # The directory of the environment files; by default runbooks/environments beside this script.
+    [string] $EnvironmentPath = [System.IO.Path]::Combine($PSScriptRoot, '..', 'environments')
+)
+
+$opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath -ErrorAction Stop
+
+foreach ($database in $opsEnvironment.Databases) {
+    $PSCmdlet.WriteVerbose("Backing up $($database.Name) of environment $($opsEnvironment.Name)")
+    Invoke-DatabaseBackup -Environment $opsEnvironment -Database $database.Name
+}

@@ -1,0 +1,37 @@
+# An example production environment. Copy it to production.psd1 and adjust.
+#
+# This file is data, not a script: it is parsed without running anything, so only constants are
+# allowed (strings, numbers, @{ } and @( )). Secrets are never written here: give a reference such as
+# 'env:NAME' and set that variable for the account that runs the scheduled task. Any other value may
+# be a reference too. Relative paths are relative to this file.
+@{
+    Name            = 'production'
+
+    # Database servers by a name of your choosing; databases below refer to them by that name.
+    DatabaseServers = @{
+        primary = @{
+            Host     = 'db1.internal.example'
+            Port     = 5432
+            User     = 'backup'
+            Password = 'env:OPSRUNBOOKS_PRODUCTION_PGPASSWORD'
+        }
+    }
+
+    # Every database the nightly backup runbook backs up.
+    Databases       = @(
+        @{ Name = 'app'; Server = 'primary' }
+        @{ Name = 'billing'; Server = 'primary' }
+    )
+
+    # Where backups are written: a local directory (S3-compatible storage is planned).
+    Store           = @{ Path = '/var/backups/opsrunbooks' }
+
+    # The OpenPGP public key backups are encrypted to (gpg --armor --export KEYID > backup.pub.asc).
+    # Keep the private key off this host.
+    EncryptionKey   = '/etc/opsrunbooks/backup.pub.asc'
+
+    # Limits the checks use; a timespan is days.hours:minutes:seconds.
+    Thresholds      = @{
+        BackupMaximumAge = '1.00:00:00'
+    }
+}

@@ -1,0 +1,68 @@
+namespace OpsRunbooks.TestSupport;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster on 127.0.0.1, started by tests/services/postgres.sh with seeded data.
+/// Starting fails loudly when the server cannot run: tests that need it must not pass without it.
+/// </summary>
+public sealed class PostgresService : IAsyncDisposable
+{
+    private readonly string _directory;
+
+    private PostgresService(string directory, IReadOnlyDictionary<string, string> settings)
+    {
+        _directory = directory;
+        Host = settings["PGHOST"];
+        Port = int.Parse(settings["PGPORT"]);
+        User = settings["PGUSER"];
+        Password = settings["PGPASSWORD"];
+        SeedDatabase = settings["PGDATABASE"];
+    }
+
+    public string Host { get; }
+    public int Port { get; }
+    public string User { get; }
+    public string Password { get; }
+    public string SeedDatabase { get; }
+
+    public static string Script => RepositoryPaths.Combine("tests", "services", "postgres.sh");
+
+    public static async Task<PostgresService> StartAsync()
+    {
+        var directory = Directory.CreateTempSubdirectory("opsrunbooks-pg-").FullName;
+        var result = await ProcessRunner.RunAsync("bash", [Script, "start", directory], timeout: TimeSpan.FromMinutes(3));
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"PostgreSQL for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
+        var settings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1].Trim());
+        return new PostgresService(directory, settings);
+    }
+
+    /// <summary>Variables that point libpq programs (psql, pg_restore) at this server.</summary>
+    public IReadOnlyDictionary<string, string> ClientEnvironment(string? database = null) => new Dictionary<string, string>
+    {
+        ["PGHOST"] = Host,
+        ["PGPORT"] = Port.ToString(),
+        ["PGUSER"] = User,
+        ["PGPASSWORD"] = Password,
+        ["PGDATABASE"] = database ?? SeedDatabase,
+    };
+
+    /// <summary>Runs SQL through psql and returns its unaligned, tuples-only output.</summary>
+    public async Task<string> QueryAsync(string sql, string? database = null)
+    {
+        var result = await ProcessRunner.RunAsync("psql", ["--no-psqlrc", "--set=ON_ERROR_STOP=1", "--tuples-only", "--no-align", "--command", sql],
+            ClientEnvironment(database));
+        return result.EnsureSuccess($"psql {sql}").Output.Trim();
+    }
+
+    public Task CreateDatabaseAsync(string name) => QueryAsync($"CREATE DATABASE \"{name}\"", "postgres");
+
+    public Task DropDatabaseAsync(string name) => QueryAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", "postgres");
+
+    public async ValueTask DisposeAsync()
+    {
+        await ProcessRunner.RunAsync("bash", [Script, "stop", _directory], timeout: TimeSpan.FromMinutes(1));
+        Directory.Delete(_directory, recursive: true);
+    }
+}
