@@ -14,8 +14,6 @@ public sealed record EngineResult(
     IReadOnlyList<ProgressRecord> Progress,
     RuntimeException? Terminating)
 {
-    public IEnumerable<T> Objects<T>() => Output.Select(o => o.BaseObject).OfType<T>();
-
     public EngineResult EnsureSuccess()
     {
         if (Terminating is not null || Errors.Count > 0)

@@ -1,0 +1,104 @@
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using OpsRunbooks.TestSupport;
+using Xunit;
+
+namespace OpsRunbooks.PowerShell.Tests;
+
+/// <summary>The module as a user meets it: manifest, exported cmdlets, help, and scripts that parse.</summary>
+public sealed class ModuleTests
+{
+    [Fact]
+    public void ManifestPassesTestModuleManifest()
+    {
+        using var session = new EngineSession();
+        var result = session.Invoke("Test-ModuleManifest -Path $args[0]", EngineSession.ModuleManifest).EnsureSuccess();
+        var module = Assert.IsType<PSModuleInfo>(result.Output.Single().BaseObject);
+        Assert.Equal("OpsRunbooks", module.Name);
+        Assert.Equal(new Version(7, 4), module.PowerShellVersion);
+        Assert.Contains("Core", module.CompatiblePSEditions);
+    }
+
+    [Fact]
+    public void ExportsExactlyTheCmdletsTheManifestNames()
+    {
+        using var session = new EngineSession();
+        var exported = session.Invoke("(Get-Module OpsRunbooks).ExportedCmdlets.Keys").EnsureSuccess()
+            .Output.Select(o => (string)o.BaseObject).Order().ToList();
+        var manifest = session.Invoke("(Test-ModuleManifest -Path $args[0]).ExportedCmdlets.Keys", EngineSession.ModuleManifest).EnsureSuccess()
+            .Output.Select(o => (string)o.BaseObject).Order().ToList();
+        Assert.NotEmpty(exported);
+        Assert.Equal(manifest, exported);
+    }
+
+    public static TheoryData<string> ExportedCmdlets()
+    {
+        using var session = new EngineSession();
+        var data = new TheoryData<string>();
+        foreach (var name in session.Invoke("(Get-Module OpsRunbooks).ExportedCmdlets.Keys").EnsureSuccess().Output)
+            data.Add((string)name.BaseObject);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ExportedCmdlets))]
+    public void EveryCmdletHasFullHelp(string cmdlet)
+    {
+        using var session = new EngineSession();
+        const string readHelp = """
+            $help = Get-Help $args[0] -Full
+            "synopsis=$($help.Synopsis)"
+            "description=$(($help.description | ForEach-Object Text) -join ' ')"
+            foreach ($parameter in $help.parameters.parameter) { "parameter:$($parameter.name)=$(($parameter.description | ForEach-Object Text) -join ' ')" }
+            foreach ($example in $help.examples.example) { "example=$($example.code)" }
+            """;
+        var lines = session.Invoke(readHelp, cmdlet).EnsureSuccess().Output.Select(o => (string)o.BaseObject).ToList();
+        string Value(string line) => line[(line.IndexOf('=') + 1)..];
+
+        var synopsis = Value(lines.Single(l => l.StartsWith("synopsis=", StringComparison.Ordinal)));
+        Assert.True(synopsis.Length > 20 && !synopsis.StartsWith(cmdlet, StringComparison.Ordinal), $"{cmdlet} has no synopsis");
+        Assert.True(Value(lines.Single(l => l.StartsWith("description=", StringComparison.Ordinal))).Length > 40, $"{cmdlet} has no description");
+
+        var described = lines.Where(l => l.StartsWith("parameter:", StringComparison.Ordinal))
+            .ToDictionary(l => l["parameter:".Length..l.IndexOf('=')], Value, StringComparer.OrdinalIgnoreCase);
+        var parameters = session.Invoke("(Get-Command $args[0]).Parameters.Keys", cmdlet).EnsureSuccess().Output
+            .Select(p => (string)p.BaseObject).Where(p => !Cmdlet.CommonParameters.Contains(p));
+        foreach (var parameter in parameters)
+            Assert.True(described.TryGetValue(parameter, out var text) && text.Length > 10, $"-{parameter} of {cmdlet} has no description in its help");
+
+        var examples = lines.Where(l => l.StartsWith("example=", StringComparison.Ordinal)).Select(Value).ToList();
+        Assert.Contains(examples, code => code.Contains(cmdlet, StringComparison.OrdinalIgnoreCase));
+        foreach (var code in examples)
+        {
+            Parser.ParseInput(code, out _, out var errors);
+            Assert.True(errors.Length == 0, $"An example of {cmdlet} does not parse: {code}");
+        }
+    }
+
+    [Fact]
+    public void AboutTopicIsInstalled()
+    {
+        using var session = new EngineSession();
+        var text = string.Join("\n", session.Invoke("Get-Help about_OpsRunbooks").EnsureSuccess().Output.Select(o => o.ToString()));
+        Assert.Contains("environment file", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static TheoryData<string> ScriptFiles()
+    {
+        var data = new TheoryData<string>();
+        var files = new[] { "runbooks", Path.Combine("tests", "pester"), "bench" }
+            .Select(d => RepositoryPaths.Combine(d)).Where(Directory.Exists)
+            .SelectMany(d => Directory.EnumerateFiles(d, "*.ps*1", SearchOption.AllDirectories))
+            .Append(RepositoryPaths.Combine("build.ps1"));
+        foreach (var file in files) data.Add(Path.GetRelativePath(RepositoryPaths.Root, file));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ScriptFiles))]
+    public void ScriptParsesWithoutErrors(string relativePath)
+    {
+        Parser.ParseFile(RepositoryPaths.Combine(relativePath), out _, out var errors);
+        Assert.True(errors.Length == 0, string.Join("\n", errors.Select(e => $"{relativePath}:{e.Extent.StartLineNumber}: {e.Message}")));
+    }
+}

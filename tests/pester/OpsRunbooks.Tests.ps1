@@ -1,0 +1,605 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+Pester 5 tests of the built OpsRunbooks module against a real PostgreSQL server and the real gpg.
+
+.DESCRIPTION
+Imports out/OpsRunbooks (build it first: ./build.ps1), starts a throwaway PostgreSQL cluster on
+127.0.0.1 with tests/services/postgres.sh (packages from tests/services/install.sh), makes an OpenPGP
+key pair with gpg in a temporary home directory, and checks what the module writes with gpg,
+pg_restore, createdb and psql. Run them with ./build.ps1 -Task Test, or:
+
+    Invoke-Pester -Path tests/pester -Output Detailed
+#>
+
+BeforeDiscovery {
+    # The cmdlet list drives one help test per cmdlet; discovery reads it from the source manifest, which
+    # the build copies unchanged into out/OpsRunbooks.
+    $sourceManifest = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'module', 'OpsRunbooks.psd1')
+    $manifestCmdlets = @((Import-PowerShellDataFile -LiteralPath $sourceManifest).CmdletsToExport |
+            ForEach-Object { @{ Name = $_ } })
+}
+
+BeforeAll {
+    $repositoryRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..'))
+    $moduleManifest = Join-Path $repositoryRoot 'out/OpsRunbooks/OpsRunbooks.psd1'
+    if (-not (Test-Path -LiteralPath $moduleManifest)) {
+        throw "The module is not built: $moduleManifest is missing. Run ./build.ps1 first."
+    }
+    Import-Module $moduleManifest -Force -ErrorAction Stop
+
+    $postgresScript = Join-Path $repositoryRoot 'tests/services/postgres.sh'
+    $nightlyBackupRunbook = Join-Path $repositoryRoot 'runbooks/backup/Invoke-NightlyBackup.ps1'
+
+    # A directory of its own for each test that needs files; all of them go in AfterAll.
+    $scratchRoot = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-').FullName
+    function New-ScratchDirectory {
+        param([Parameter(Mandatory)][string] $Name)
+        $path = Join-Path $scratchRoot ($Name + '-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        New-Item -ItemType Directory -Path $path | Out-Null
+        return $path
+    }
+
+    # Writes an environment file <Name>.psd1 into a new directory and returns the directory.
+    function New-EnvironmentDirectory {
+        param(
+            [Parameter(Mandatory)][string] $Name,
+            [Parameter(Mandatory)][string] $Content
+        )
+        $directory = New-ScratchDirectory -Name "environments-$Name"
+        Set-Content -LiteralPath (Join-Path $directory "$Name.psd1") -Value $Content -Encoding utf8NoBOM
+        return $directory
+    }
+
+    # A string as a single-quoted PowerShell literal, for writing into environment files.
+    function ConvertTo-QuotedLiteral {
+        param([Parameter(Mandatory)][AllowEmptyString()][string] $Value)
+        return "'" + $Value.Replace("'", "''") + "'"
+    }
+}
+
+AfterAll {
+    Remove-Module OpsRunbooks -Force -ErrorAction SilentlyContinue
+    if ($scratchRoot -and (Test-Path -LiteralPath $scratchRoot)) {
+        Remove-Item -LiteralPath $scratchRoot -Recurse -Force
+    }
+}
+
+Describe 'The OpsRunbooks module' {
+    BeforeAll {
+        $manifestData = Import-PowerShellDataFile -LiteralPath $moduleManifest
+        $module = Get-Module OpsRunbooks
+    }
+
+    It 'exports exactly the cmdlets its manifest lists' {
+        $exported = @($module.ExportedCmdlets.Keys | Sort-Object)
+        $expected = @($manifestData.CmdletsToExport | Sort-Object)
+        $exported -join ', ' | Should -BeExactly ($expected -join ', ')
+        @(Get-Command -Module OpsRunbooks -CommandType Cmdlet).Count | Should -Be $expected.Count
+        @(Get-Command -Module OpsRunbooks -CommandType Function, Alias).Count | Should -Be 0
+    }
+
+    It 'has a manifest that Test-ModuleManifest accepts' {
+        $tested = Test-ModuleManifest -Path $moduleManifest -ErrorAction Stop
+        $tested.Name | Should -Be 'OpsRunbooks'
+        $tested.Version | Should -Be ([version]$manifestData.ModuleVersion)
+    }
+
+    Context 'Help for <Name>' -ForEach $manifestCmdlets {
+        BeforeAll {
+            $help = Get-Help -Name $Name -Full
+            $command = Get-Command -Name $Name -Module OpsRunbooks
+        }
+
+        It 'has a synopsis written for it' {
+            $help.Synopsis | Should -Not -BeNullOrEmpty
+            # Without a help file, Get-Help makes the synopsis from the syntax, which starts with the name.
+            $help.Synopsis | Should -Not -BeLike "$Name *"
+        }
+
+        It 'has a description' {
+            ($help.description | ForEach-Object Text) -join "`n" | Should -Not -BeNullOrEmpty
+        }
+
+        It 'has examples with code and remarks' {
+            $examples = @($help.examples.example)
+            $examples.Count | Should -BeGreaterThan 0
+            foreach ($example in $examples) {
+                $example.code | Should -Not -BeNullOrEmpty
+                ($example.remarks | ForEach-Object Text) -join "`n" | Should -Not -BeNullOrEmpty
+            }
+        }
+
+        It 'describes every parameter' {
+            $common = [System.Management.Automation.Cmdlet]::CommonParameters
+            $undocumented = foreach ($parameterName in $command.Parameters.Keys) {
+                if ($parameterName -in $common) { continue }
+                $entry = @($help.parameters.parameter) | Where-Object { $_.name -eq $parameterName }
+                $text = ($entry.description | ForEach-Object Text) -join "`n"
+                if ([string]::IsNullOrWhiteSpace($text)) { $parameterName }
+            }
+            @($undocumented) | Should -BeNullOrEmpty -Because 'every parameter needs a description in module/help'
+        }
+    }
+}
+
+Describe 'New-BackupStore' {
+    It 'returns a local store for a directory' {
+        $path = Join-Path $scratchRoot 'new-backup-store'
+        $store = New-BackupStore -Path $path
+        $store.Location | Should -BeLike 'local:*'
+        $store.Location | Should -Be ('local:' + [System.IO.Path]::GetFullPath($path))
+    }
+
+    It 'changes nothing on disk' {
+        $path = Join-Path $scratchRoot 'new-backup-store-untouched'
+        New-BackupStore -Path $path | Out-Null
+        Test-Path -LiteralPath $path | Should -BeFalse
+    }
+}
+
+Describe 'Get-OpsEnvironment' {
+    BeforeAll {
+        $savedVariables = @{}
+        foreach ($variable in 'OPSRUNBOOKS_PESTER_HOST', 'OPSRUNBOOKS_PESTER_PASSWORD', 'OPSRUNBOOKS_PESTER_KEY') {
+            $savedVariables[$variable] = [System.Environment]::GetEnvironmentVariable($variable)
+        }
+        $env:OPSRUNBOOKS_PESTER_HOST = 'db.pester.example'
+        $env:OPSRUNBOOKS_PESTER_PASSWORD = 'not-shown-anywhere'
+        $env:OPSRUNBOOKS_PESTER_KEY = '/etc/opsrunbooks/pester.pub.asc'
+    }
+
+    AfterAll {
+        foreach ($variable in $savedVariables.Keys) {
+            [System.Environment]::SetEnvironmentVariable($variable, $savedVariables[$variable])
+        }
+    }
+
+    It 'reads an environment file like runbooks/environments/local.psd1' {
+        $directory = New-EnvironmentDirectory -Name 'pesterlocal' -Content @'
+@{
+    Name            = 'pesterlocal'
+    DatabaseServers = @{
+        primary = @{
+            Host     = 'env:OPSRUNBOOKS_PESTER_HOST'
+            Port     = 6543
+            User     = 'backup'
+            Password = 'env:OPSRUNBOOKS_PESTER_PASSWORD'
+        }
+    }
+    Databases       = @(
+        @{ Name = 'app'; Server = 'primary' }
+        @{ Name = 'billing' }
+    )
+    Store           = @{ Path = '../pester-store' }
+    EncryptionKey   = 'env:OPSRUNBOOKS_PESTER_KEY'
+    Thresholds      = @{
+        BackupMaximumAge = '1.00:00:00'
+    }
+}
+'@
+        $environment = Get-OpsEnvironment -Name 'pesterlocal' -Path $directory -ErrorAction Stop
+
+        $environment.Name | Should -Be 'pesterlocal'
+        $environment.SourcePath | Should -Be (Join-Path $directory 'pesterlocal.psd1')
+        $environment.DatabaseServers | Should -HaveCount 1
+        $server = $environment.DatabaseServers[0]
+        $server.Name | Should -Be 'primary'
+        $server.Host | Should -Be 'db.pester.example'
+        $server.Port | Should -Be 6543
+        $server.User | Should -Be 'backup'
+        # The password stays a reference until a cmdlet connects.
+        $server.Password.ToString() | Should -Be 'env:OPSRUNBOOKS_PESTER_PASSWORD'
+        ($environment | Format-List * | Out-String) | Should -Not -Match 'not-shown-anywhere'
+
+        $environment.Databases.Name | Should -Be @('app', 'billing')
+        $environment.Databases.Server | Should -Be @('primary', 'primary')
+        $environment.Store.Path | Should -Be ([System.IO.Path]::GetFullPath((Join-Path $directory '../pester-store')))
+        $environment.EncryptionKeyPath | Should -Be '/etc/opsrunbooks/pester.pub.asc'
+        $environment.Thresholds['BackupMaximumAge'] | Should -Be '1.00:00:00'
+    }
+
+    It 'finds files in $env:OPSRUNBOOKS_ENVIRONMENT_PATH when no -Path is given' {
+        $directory = New-EnvironmentDirectory -Name 'pesterdefault' -Content "@{ Name = 'pesterdefault' }"
+        $saved = $env:OPSRUNBOOKS_ENVIRONMENT_PATH
+        try {
+            $env:OPSRUNBOOKS_ENVIRONMENT_PATH = $directory
+            (Get-OpsEnvironment -Name 'pesterdefault' -ErrorAction Stop).Name | Should -Be 'pesterdefault'
+        }
+        finally {
+            $env:OPSRUNBOOKS_ENVIRONMENT_PATH = $saved
+        }
+    }
+
+    It 'reports a missing environment as EnvironmentNotFound' {
+        $directory = New-ScratchDirectory -Name 'environments-empty'
+        $result = Get-OpsEnvironment -Name 'nosuchenvironment' -Path $directory -ErrorAction SilentlyContinue -ErrorVariable failures
+        $result | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentNotFound*'
+    }
+
+    It 'refuses a file that holds code, without running it' {
+        $directory = New-EnvironmentDirectory -Name 'pestercode' -Content '@{ Name = (Get-Date) }'
+        $result = Get-OpsEnvironment -Name 'pestercode' -Path $directory -ErrorAction SilentlyContinue -ErrorVariable failures
+        $result | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileInvalid*'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidData'
+    }
+
+    It 'never runs what an environment file holds' {
+        $marker = Join-Path $scratchRoot 'environment-code-ran.txt'
+        $content = '@{ Name = ([System.IO.File]::WriteAllText(' + (ConvertTo-QuotedLiteral $marker) + ', ''ran'')) }'
+        $directory = New-EnvironmentDirectory -Name 'pestersideeffect' -Content $content
+        Get-OpsEnvironment -Name 'pestersideeffect' -Path $directory -ErrorAction SilentlyContinue -ErrorVariable failures | Out-Null
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileInvalid*'
+        Test-Path -LiteralPath $marker | Should -BeFalse
+    }
+
+    It 'refuses a password written into the file instead of an env: reference' {
+        $directory = New-EnvironmentDirectory -Name 'pesterplainpassword' -Content @'
+@{
+    Name            = 'pesterplainpassword'
+    DatabaseServers = @{
+        primary = @{ Host = 'db1'; Port = 5432; User = 'backup'; Password = 'hunter2-plain' }
+    }
+    Databases       = @( @{ Name = 'app'; Server = 'primary' } )
+}
+'@
+        $result = Get-OpsEnvironment -Name 'pesterplainpassword' -Path $directory -ErrorAction SilentlyContinue -ErrorVariable failures
+        $result | Should -BeNullOrEmpty
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileInvalid*'
+        $failures[0].ToString() | Should -Match 'Password'
+        $failures[0].ToString() | Should -Not -Match 'hunter2-plain'
+    }
+}
+
+Describe 'Backups of a real PostgreSQL server' {
+    BeforeAll {
+        # --- PostgreSQL: a throwaway cluster with the seeded database opsrunbooks_seed ---
+        # The script needs an empty directory whose parents its server user can traverse: one of its own under the temp dir.
+        $postgresDirectory = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-pg-').FullName
+        $startOutput = & bash $postgresScript start $postgresDirectory
+        if ($LASTEXITCODE -ne 0) {
+            throw "tests/services/postgres.sh start failed with exit code $LASTEXITCODE (run tests/services/install.sh first)."
+        }
+        $pg = @{}
+        foreach ($line in $startOutput) {
+            $key, $value = "$line".Split('=', 2)
+            if ($null -ne $value) { $pg[$key.Trim()] = $value.Trim() }
+        }
+        foreach ($required in 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE') {
+            if (-not $pg.ContainsKey($required)) { throw "postgres.sh start printed no $required." }
+        }
+        $serverPort = [int]$pg.PGPORT
+        $seedDatabase = $pg.PGDATABASE
+        $credential = [pscredential]::new($pg.PGUSER, (ConvertTo-SecureString -String $pg.PGPASSWORD -AsPlainText -Force))
+
+        # psql, createdb and pg_restore find the server through the libpq variables; they are put back in AfterAll.
+        $savedVariables = @{}
+        foreach ($variable in 'PGHOST', 'PGPORT', 'PGUSER', 'PGPASSWORD', 'PGDATABASE', 'OPSRUNBOOKS_PESTER_PGPASSWORD') {
+            $savedVariables[$variable] = [System.Environment]::GetEnvironmentVariable($variable)
+        }
+        $env:PGHOST = $pg.PGHOST
+        $env:PGPORT = $pg.PGPORT
+        $env:PGUSER = $pg.PGUSER
+        $env:PGPASSWORD = $pg.PGPASSWORD
+        $env:PGDATABASE = 'postgres'
+        $env:OPSRUNBOOKS_PESTER_PGPASSWORD = $pg.PGPASSWORD
+
+        function Invoke-Psql {
+            param(
+                [Parameter(Mandatory)][string] $Database,
+                [Parameter(Mandatory)][string] $Sql
+            )
+            $output = & psql --no-psqlrc --set=ON_ERROR_STOP=1 --tuples-only --no-align --dbname $Database --command $Sql
+            if ($LASTEXITCODE -ne 0) { throw "psql failed with exit code $LASTEXITCODE on: $Sql" }
+            return ($output -join "`n").Trim()
+        }
+
+        # --- OpenPGP: a key pair made by gpg, an rsa3072 signing key with an rsa3072 encryption subkey ---
+        $gnupgHome = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-gpg-').FullName
+        function Invoke-Gpg {
+            param([Parameter(ValueFromRemainingArguments)][string[]] $Arguments)
+            $output = & gpg --homedir $gnupgHome --batch --yes --pinentry-mode loopback @Arguments
+            if ($LASTEXITCODE -ne 0) { throw "gpg $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+            return $output
+        }
+        $userId = 'OpsRunbooks Pester <pester@opsrunbooks.test>'
+        Invoke-Gpg --passphrase '' --quick-generate-key $userId rsa3072 sign never | Out-Null
+        $fingerprint = (Invoke-Gpg --with-colons --list-keys $userId |
+                Where-Object { $_ -like 'fpr:*' } |
+                Select-Object -First 1).Split(':')[9]
+        Invoke-Gpg --passphrase '' --quick-add-key $fingerprint rsa3072 encr never | Out-Null
+        $publicKeyPath = Join-Path $gnupgHome 'backup.pub.asc'
+        Invoke-Gpg --armor --output $publicKeyPath --export $fingerprint | Out-Null
+
+        # Backs up one database of the test server into a store; errors stop the test.
+        function Invoke-TestBackup {
+            param(
+                [Parameter(Mandatory)] $Store,
+                [string] $Database = $seedDatabase
+            )
+            Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database $Database -Credential $credential `
+                -Store $Store -EncryptionKey $publicKeyPath -ErrorAction Stop
+        }
+
+        function Get-ArtifactPath {
+            param([Parameter(Mandatory)] $Record)
+            return [System.IO.Path]::Combine($Record.Store.RootPath, $Record.ArtifactName)
+        }
+
+        # A TCP port on loopback where nothing listens.
+        function Get-ClosedPort {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start()
+            try { return $listener.LocalEndpoint.Port }
+            finally { $listener.Stop() }
+        }
+    }
+
+    AfterAll {
+        if ($postgresDirectory) {
+            & bash $postgresScript stop $postgresDirectory
+            Remove-Item -LiteralPath $postgresDirectory -Recurse -Force -ErrorAction SilentlyContinue
+        }
+        if ($gnupgHome) {
+            & gpgconf --homedir $gnupgHome --kill all 2>$null
+            Remove-Item -LiteralPath $gnupgHome -Recurse -Force -ErrorAction SilentlyContinue
+        }
+        if ($savedVariables) {
+            foreach ($variable in $savedVariables.Keys) {
+                [System.Environment]::SetEnvironmentVariable($variable, $savedVariables[$variable])
+            }
+        }
+    }
+
+    Context 'Invoke-DatabaseBackup' {
+        BeforeAll {
+            $storePath = New-ScratchDirectory -Name 'store-backup'
+            $store = New-BackupStore -Path $storePath
+            $record = Invoke-TestBackup -Store $store
+            $artifactPath = Get-ArtifactPath $record
+        }
+
+        It 'returns one BackupRecord for the database' {
+            @($record) | Should -HaveCount 1
+            $record.GetType().FullName | Should -Be 'OpsRunbooks.Backup.BackupRecord'
+            $record.Database | Should -Be $seedDatabase
+            $record.Server | Should -Be $pg.PGHOST
+            $record.Port | Should -Be $serverPort
+            $record.Encryption | Should -Be 'OpenPGP'
+            $record.EncryptionKeyFingerprint | Should -Be $fingerprint
+            $record.FinishedUtc | Should -BeGreaterOrEqual $record.StartedUtc
+        }
+
+        It 'writes the artifact and its manifest into the database''s folder of the store' {
+            $artifactPath | Should -Exist
+            $artifactPath | Should -BeLike '*.dump.pgp'
+            [System.IO.Path]::Combine($storePath, $record.ManifestName) | Should -Exist
+            Split-Path -Leaf (Split-Path -Parent $artifactPath) | Should -Be $seedDatabase
+            (Get-Item -LiteralPath $artifactPath).Length | Should -Be $record.StoredBytes
+            @(Get-ChildItem -LiteralPath $storePath -Recurse -File -Filter '*.partial') | Should -HaveCount 0
+        }
+
+        It 'records the SHA-256 of the stored artifact' {
+            $record.Sha256 | Should -BeExactly (Get-FileHash -LiteralPath $artifactPath -Algorithm SHA256).Hash.ToLower()
+        }
+
+        It 'counts the rows of every table in the dump''s snapshot' {
+            $record.TableRowCounts['public.orders'] | Should -Be 120000
+            $record.TableRowCounts['public.customers'] | Should -Be 2000
+            $record.TableRowCounts['public.documents'] | Should -Be 500
+            $record.TableRowCounts['audit.events'] | Should -Be 5000
+        }
+
+        It 'writes a manifest that Get-DatabaseBackup reads back' {
+            $listed = @(Get-DatabaseBackup -Store $store -ErrorAction Stop)
+            $listed | Should -HaveCount 1
+            $listed[0].Id | Should -Be $record.Id
+            $listed[0].Sha256 | Should -Be $record.Sha256
+            $listed[0].TableRowCounts['public.orders'] | Should -Be 120000
+        }
+
+        It 'stores an OpenPGP message that gpg decrypts into a pg_dump archive' {
+            $listing = & gpg --homedir $gnupgHome --batch --pinentry-mode loopback --quiet --decrypt $artifactPath | & pg_restore --list
+            $LASTEXITCODE | Should -Be 0
+            $listing = $listing -join "`n"
+            $listing | Should -Match 'TABLE DATA public orders'
+            $listing | Should -Match 'TABLE DATA audit events'
+        }
+
+        It 'restores into a new database with the row counts of the manifest' {
+            $restoredDatabase = 'pester_restored'
+            & createdb $restoredDatabase
+            $LASTEXITCODE | Should -Be 0
+            $dumpPath = Join-Path (New-ScratchDirectory -Name 'restore') 'restore.dump'
+            Invoke-Gpg --output $dumpPath --decrypt $artifactPath | Out-Null
+            & pg_restore --no-owner --exit-on-error --dbname $restoredDatabase $dumpPath
+            $LASTEXITCODE | Should -Be 0
+
+            $record.TableRowCounts.Count | Should -BeGreaterThan 0
+            foreach ($table in $record.TableRowCounts.Keys) {
+                $schema, $name = $table.Split('.', 2)
+                $quoted = '"' + $schema.Replace('"', '""') + '"."' + $name.Replace('"', '""') + '"'
+                [long](Invoke-Psql -Database $restoredDatabase -Sql "SELECT count(*) FROM $quoted") |
+                    Should -Be $record.TableRowCounts[$table] -Because "$table has that many rows in the manifest"
+            }
+        }
+
+        It 'writes nothing to the store with -WhatIf' {
+            $whatIfPath = Join-Path $scratchRoot 'store-whatif'
+            $output = Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database $seedDatabase -Credential $credential `
+                -Store (New-BackupStore -Path $whatIfPath) -EncryptionKey $publicKeyPath -WhatIf
+            $output | Should -BeNullOrEmpty
+            Test-Path -LiteralPath $whatIfPath | Should -BeFalse
+        }
+    }
+
+    Context 'Invoke-DatabaseBackup failures' {
+        BeforeAll {
+            $failureStorePath = New-ScratchDirectory -Name 'store-failures'
+            $failureStore = New-BackupStore -Path $failureStorePath
+        }
+
+        AfterEach {
+            # Whatever failed, nothing may be left in the store: no artifact, no manifest, no partial file.
+            @(Get-ChildItem -LiteralPath $failureStorePath -Recurse -File) | Should -HaveCount 0
+        }
+
+        It 'reports a wrong password as AuthenticationFailed, without the password' {
+            $wrongPassword = 'wrong-password-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            $wrong = [pscredential]::new($pg.PGUSER, (ConvertTo-SecureString -String $wrongPassword -AsPlainText -Force))
+            $result = Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database $seedDatabase -Credential $wrong `
+                -Store $failureStore -EncryptionKey $publicKeyPath -ErrorAction SilentlyContinue -ErrorVariable failures
+            $result | Should -BeNullOrEmpty
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed*'
+            $failures[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $failures[0].ToString() | Should -Not -Match ([regex]::Escape($wrongPassword))
+        }
+
+        It 'reports a port where nothing listens as ConnectionFailed' {
+            $result = Invoke-DatabaseBackup -Server '127.0.0.1' -Port (Get-ClosedPort) -Database $seedDatabase -Credential $credential `
+                -Store $failureStore -EncryptionKey $publicKeyPath -ErrorAction SilentlyContinue -ErrorVariable failures
+            $result | Should -BeNullOrEmpty
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed*'
+        }
+
+        It 'reports a -PgDumpPath that does not exist as PgDumpNotFound' {
+            $missing = Join-Path $scratchRoot 'no-such-directory/pg_dump'
+            $result = Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database $seedDatabase -Credential $credential `
+                -Store $failureStore -EncryptionKey $publicKeyPath -PgDumpPath $missing -ErrorAction SilentlyContinue -ErrorVariable failures
+            $result | Should -BeNullOrEmpty
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'PgDumpNotFound*'
+        }
+
+        It 'reports a database that does not exist as DatabaseNotFound' {
+            $result = Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database 'pester_no_such_database' -Credential $credential `
+                -Store $failureStore -EncryptionKey $publicKeyPath -ErrorAction SilentlyContinue -ErrorVariable failures
+            $result | Should -BeNullOrEmpty
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'DatabaseNotFound*'
+        }
+
+        It 'reports a key file that does not exist as EncryptionKeyNotFound' {
+            $result = Invoke-DatabaseBackup -Server $pg.PGHOST -Port $serverPort -Database $seedDatabase -Credential $credential `
+                -Store $failureStore -EncryptionKey (Join-Path $scratchRoot 'no-such-key.asc') -ErrorAction SilentlyContinue -ErrorVariable failures
+            $result | Should -BeNullOrEmpty
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'EncryptionKeyNotFound*'
+        }
+    }
+
+    Context 'Get-DatabaseBackup' {
+        BeforeAll {
+            $smallDatabase = 'pester_small'
+            Invoke-Psql -Database 'postgres' -Sql "CREATE DATABASE $smallDatabase" | Out-Null
+            Invoke-Psql -Database $smallDatabase -Sql 'CREATE TABLE public.notes (id integer PRIMARY KEY, body text); INSERT INTO public.notes SELECT g, ''note '' || g FROM generate_series(1, 10) g' | Out-Null
+
+            $catalogStorePath = New-ScratchDirectory -Name 'store-catalog'
+            $catalogStore = New-BackupStore -Path $catalogStorePath
+            $oldestSeed = Invoke-TestBackup -Store $catalogStore
+            $small = Invoke-TestBackup -Store $catalogStore -Database $smallDatabase
+            $newestSeed = Invoke-TestBackup -Store $catalogStore
+        }
+
+        It 'lists every backup, newest first' {
+            $listed = @(Get-DatabaseBackup -Store $catalogStore -ErrorAction Stop)
+            $listed | Should -HaveCount 3
+            $listed.Id | Should -Be @($newestSeed.Id, $small.Id, $oldestSeed.Id)
+            $listed.StartedUtc | Should -Be @($listed.StartedUtc | Sort-Object -Descending)
+            $listed[0].Store.Location | Should -Be $catalogStore.Location
+        }
+
+        It 'lists only the backups of the database -Database names' {
+            $listed = @(Get-DatabaseBackup -Store $catalogStore -Database $seedDatabase -ErrorAction Stop)
+            $listed.Id | Should -Be @($newestSeed.Id, $oldestSeed.Id)
+            $listed.Database | Sort-Object -Unique | Should -Be $seedDatabase
+
+            $smallListed = @(Get-DatabaseBackup -Store $catalogStore -Database $smallDatabase -ErrorAction Stop)
+            $smallListed.Id | Should -Be @($small.Id)
+            $smallListed[0].TableRowCounts['public.notes'] | Should -Be 10
+        }
+
+        It 'lists only the newest backups with -Newest' {
+            $listed = @(Get-DatabaseBackup -Store $catalogStore -Newest 1 -ErrorAction Stop)
+            $listed.Id | Should -Be @($newestSeed.Id)
+
+            $listed = @(Get-DatabaseBackup -Store $catalogStore -Database $seedDatabase -Newest 1 -ErrorAction Stop)
+            $listed.Id | Should -Be @($newestSeed.Id)
+        }
+
+        It 'takes the store from the pipeline' {
+            $listed = @($catalogStore | Get-DatabaseBackup -Newest 2 -ErrorAction Stop)
+            $listed.Id | Should -Be @($newestSeed.Id, $small.Id)
+        }
+
+        It 'does not list an artifact whose manifest was deleted' {
+            $manifestPath = [System.IO.Path]::Combine($catalogStorePath, $oldestSeed.ManifestName)
+            Remove-Item -LiteralPath $manifestPath
+            Get-ArtifactPath $oldestSeed | Should -Exist
+
+            $listed = @(Get-DatabaseBackup -Store $catalogStore -Database $seedDatabase -ErrorAction Stop)
+            $listed.Id | Should -Be @($newestSeed.Id)
+            $listed.Id | Should -Not -Contain $oldestSeed.Id
+        }
+    }
+
+    Context 'runbooks/backup/Invoke-NightlyBackup.ps1' {
+        BeforeAll {
+            $runbookDatabases = @($seedDatabase, 'pester_runbook')
+            Invoke-Psql -Database 'postgres' -Sql 'CREATE DATABASE pester_runbook' | Out-Null
+            Invoke-Psql -Database 'pester_runbook' -Sql 'CREATE TABLE public.jobs (id integer PRIMARY KEY); INSERT INTO public.jobs SELECT generate_series(1, 25)' | Out-Null
+
+            $environmentContent = @"
+@{
+    Name            = 'pesternightly'
+    DatabaseServers = @{
+        primary = @{
+            Host     = $(ConvertTo-QuotedLiteral $pg.PGHOST)
+            Port     = $serverPort
+            User     = $(ConvertTo-QuotedLiteral $pg.PGUSER)
+            Password = 'env:OPSRUNBOOKS_PESTER_PGPASSWORD'
+        }
+    }
+    Databases       = @(
+        @{ Name = $(ConvertTo-QuotedLiteral $runbookDatabases[0]); Server = 'primary' }
+        @{ Name = $(ConvertTo-QuotedLiteral $runbookDatabases[1]); Server = 'primary' }
+    )
+    Store           = @{ Path = 'store' }
+    EncryptionKey   = $(ConvertTo-QuotedLiteral $publicKeyPath)
+    Thresholds      = @{
+        BackupMaximumAge = '1.00:00:00'
+    }
+}
+"@
+            $runbookEnvironmentPath = New-EnvironmentDirectory -Name 'pesternightly' -Content $environmentContent
+            $runbookStorePath = Join-Path $runbookEnvironmentPath 'store'
+        }
+
+        It 'emits a BackupRecord for every database the environment lists' {
+            $records = @(& $nightlyBackupRunbook -Environment 'pesternightly' -EnvironmentPath $runbookEnvironmentPath -ErrorAction Stop)
+            $records | Should -HaveCount 2
+            foreach ($record in $records) {
+                $record.GetType().FullName | Should -Be 'OpsRunbooks.Backup.BackupRecord'
+                $record.Environment | Should -Be 'pesternightly'
+            }
+            @($records.Database | Sort-Object) | Should -Be @($runbookDatabases | Sort-Object)
+            ($records | Where-Object Database -eq 'pester_runbook').TableRowCounts['public.jobs'] | Should -Be 25
+
+            # The store path is relative to the environment file.
+            $listed = @(Get-DatabaseBackup -Store (New-BackupStore -Path $runbookStorePath) -ErrorAction Stop)
+            @($listed.Id | Sort-Object) | Should -Be @($records.Id | Sort-Object)
+        }
+
+        It 'makes no backup with -WhatIf' {
+            $whatIfEnvironmentPath = New-EnvironmentDirectory -Name 'pesternightly' -Content $environmentContent
+            $records = & $nightlyBackupRunbook -Environment 'pesternightly' -EnvironmentPath $whatIfEnvironmentPath -WhatIf
+            $records | Should -BeNullOrEmpty
+            Join-Path $whatIfEnvironmentPath 'store' | Should -Not -Exist
+        }
+    }
+}
