@@ -42,8 +42,8 @@ public sealed class BackupTests(ServicesFixture services) : IDisposable
             }
             Assert.Equal("2000", await _context.Postgres.QueryAsync("SELECT count(*) FROM order_totals", restored));
             Assert.Equal(
-                await _context.Postgres.QueryAsync("SELECT md5(string_agg(md5(body), '' ORDER BY id)) FROM documents"),
-                await _context.Postgres.QueryAsync("SELECT md5(string_agg(md5(body), '' ORDER BY id)) FROM documents", restored));
+                await _context.Postgres.QueryAsync("SELECT md5(string_agg(md5(content), '' ORDER BY id)) FROM documents"),
+                await _context.Postgres.QueryAsync("SELECT md5(string_agg(md5(content), '' ORDER BY id)) FROM documents", restored));
             Assert.Equal(
                 await _context.Postgres.QueryAsync("SELECT last_value FROM invoice_number_seq"),
                 await _context.Postgres.QueryAsync("SELECT last_value FROM invoice_number_seq", restored));

@@ -118,7 +118,7 @@ Describe 'The OpsRunbooks module' {
                 $text = ($entry.description | ForEach-Object Text) -join "`n"
                 if ([string]::IsNullOrWhiteSpace($text)) { $parameterName }
             }
-            @($undocumented) | Should -BeNullOrEmpty -Because 'every parameter needs a description in module/help'
+            $undocumented | Should -BeNullOrEmpty -Because 'every parameter needs a description in module/help'
         }
     }
 }
@@ -301,20 +301,21 @@ Describe 'Backups of a real PostgreSQL server' {
 
         # --- OpenPGP: a key pair made by gpg, an rsa3072 signing key with an rsa3072 encryption subkey ---
         $gnupgHome = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-gpg-').FullName
+        # Runs gpg on the test key ring. The arguments come as one array: gpg's --options are not PowerShell parameters.
         function Invoke-Gpg {
-            param([Parameter(ValueFromRemainingArguments)][string[]] $Arguments)
+            param([Parameter(Mandatory)][AllowEmptyString()][string[]] $Arguments)
             $output = & gpg --homedir $gnupgHome --batch --yes --pinentry-mode loopback @Arguments
             if ($LASTEXITCODE -ne 0) { throw "gpg $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
             return $output
         }
         $userId = 'OpsRunbooks Pester <pester@opsrunbooks.test>'
-        Invoke-Gpg --passphrase '' --quick-generate-key $userId rsa3072 sign never | Out-Null
-        $fingerprint = (Invoke-Gpg --with-colons --list-keys $userId |
+        Invoke-Gpg @('--passphrase', '', '--quick-generate-key', $userId, 'rsa3072', 'sign', 'never') | Out-Null
+        $fingerprint = (Invoke-Gpg @('--with-colons', '--list-keys', $userId) |
                 Where-Object { $_ -like 'fpr:*' } |
                 Select-Object -First 1).Split(':')[9]
-        Invoke-Gpg --passphrase '' --quick-add-key $fingerprint rsa3072 encr never | Out-Null
+        Invoke-Gpg @('--passphrase', '', '--quick-add-key', $fingerprint, 'rsa3072', 'encr', 'never') | Out-Null
         $publicKeyPath = Join-Path $gnupgHome 'backup.pub.asc'
-        Invoke-Gpg --armor --output $publicKeyPath --export $fingerprint | Out-Null
+        Invoke-Gpg @('--armor', '--output', $publicKeyPath, '--export', $fingerprint) | Out-Null
 
         # Backs up one database of the test server into a store; errors stop the test.
         function Invoke-TestBackup {
@@ -416,7 +417,7 @@ Describe 'Backups of a real PostgreSQL server' {
             & createdb $restoredDatabase
             $LASTEXITCODE | Should -Be 0
             $dumpPath = Join-Path (New-ScratchDirectory -Name 'restore') 'restore.dump'
-            Invoke-Gpg --output $dumpPath --decrypt $artifactPath | Out-Null
+            Invoke-Gpg @('--output', $dumpPath, '--decrypt', $artifactPath) | Out-Null
             & pg_restore --no-owner --exit-on-error --dbname $restoredDatabase $dumpPath
             $LASTEXITCODE | Should -Be 0
 
