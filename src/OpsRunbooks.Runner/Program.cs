@@ -55,12 +55,6 @@ Console.CancelKeyPress += (_, e) =>
 
 try
 {
-    if (Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null)
-    {
-        // Logs of scheduled tasks should not hold terminal colour codes.
-        shell.AddScript("$PSStyle.OutputRendering = 'PlainText'").Invoke();
-        shell.Commands.Clear();
-    }
     shell.AddCommand("Import-Module").AddParameter("Name", modulePath).AddParameter("ErrorAction", ActionPreference.Stop);
     shell.Invoke();
     shell.Commands.Clear();

@@ -9,7 +9,7 @@ namespace OpsRunbooks.Runner;
 /// A non-interactive host: what the engine formats (Out-Default, format views) goes to standard output,
 /// warnings and errors to standard error. It cannot prompt; a script that asks for input fails.
 /// </summary>
-public sealed class RunnerHost : PSHost
+public sealed partial class RunnerHost : PSHost
 {
     private readonly RunnerUserInterface _ui = new();
 
@@ -27,19 +27,26 @@ public sealed class RunnerHost : PSHost
     public override void NotifyBeginApplication() { }
     public override void NotifyEndApplication() { }
 
-    private sealed class RunnerUserInterface : PSHostUserInterface
+    private sealed partial class RunnerUserInterface : PSHostUserInterface
     {
+        // Logs of scheduled tasks should not hold the colour codes of the table headers.
+        private static readonly bool Plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
         private readonly RunnerRawUserInterface _raw = new();
 
         public override PSHostRawUserInterface RawUI => _raw;
 
-        public override void Write(string value) => Console.Out.Write(value);
-        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(value);
-        public override void WriteLine(string value) => Console.Out.WriteLine(value);
-        public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
-        public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + message);
-        public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + message);
-        public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + message);
+        public override void Write(string value) => Console.Out.Write(Render(value));
+        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Out.Write(Render(value));
+        public override void WriteLine(string value) => Console.Out.WriteLine(Render(value));
+        public override void WriteErrorLine(string value) => Console.Error.WriteLine(Render(value));
+        public override void WriteDebugLine(string message) => Console.Error.WriteLine("DEBUG: " + Render(message));
+        public override void WriteVerboseLine(string message) => Console.Error.WriteLine("VERBOSE: " + Render(message));
+        public override void WriteWarningLine(string message) => Console.Error.WriteLine("WARNING: " + Render(message));
+
+        private static string Render(string text) => Plain ? EscapeSequence().Replace(text, "") : text;
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"\x1b\[[0-9;]*[A-Za-z]")]
+        private static partial System.Text.RegularExpressions.Regex EscapeSequence();
         public override void WriteProgress(long sourceId, ProgressRecord record) { }
 
         public override string ReadLine() => throw Unattended();

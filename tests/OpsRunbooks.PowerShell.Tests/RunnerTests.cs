@@ -1,0 +1,86 @@
+using OpsRunbooks.TestSupport;
+using Xunit;
+
+namespace OpsRunbooks.PowerShell.Tests;
+
+/// <summary>The opsrunbook program as a scheduled task runs it: a separate process, exit codes, readable output.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class RunnerTests(ServicesFixture services) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("opsrunbooks-runner-").FullName;
+
+    private static string Runner => Path.Combine(
+        Path.GetDirectoryName(typeof(RunnerTests).Assembly.Location)!.Replace("OpsRunbooks.PowerShell.Tests", "OpsRunbooks.Runner")
+            .Replace(Path.Combine("tests", "OpsRunbooks.Runner"), Path.Combine("src", "OpsRunbooks.Runner")),
+        "opsrunbook.dll");
+
+    private Task<ProcessResult> RunAsync(string script, params string[] arguments) =>
+        ProcessRunner.RunAsync("dotnet", [Runner, "run", script, .. arguments], new Dictionary<string, string>
+        {
+            ["PGHOST"] = services.Postgres.Host,
+            ["PGPORT"] = services.Postgres.Port.ToString(),
+            ["PGUSER"] = services.Postgres.User,
+            ["PGPASSWORD"] = services.Postgres.Password,
+            ["OPSRUNBOOKS_BACKUP_KEY"] = services.Keys.PublicKeyPath,
+        });
+
+    [Fact]
+    public async Task RunsTheNightlyBackupOfTheLocalEnvironmentAndPrintsTheRecord()
+    {
+        var environments = Path.Combine(_directory, "environments");
+        Directory.CreateDirectory(environments);
+        // The shipped local environment, with its store redirected into this test's directory.
+        File.WriteAllText(Path.Combine(environments, "local.psd1"),
+            File.ReadAllText(RepositoryPaths.Combine("runbooks", "environments", "local.psd1")).Replace("'../../out/local-store'", "'store'"));
+
+        var result = await RunAsync(RepositoryPaths.Combine("runbooks", "backup", "Invoke-NightlyBackup.ps1"),
+            "-Environment", "local", "-EnvironmentPath", environments);
+
+        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        Assert.Contains("opsrunbooks_seed", result.Output);
+        Assert.Contains("SHA-256", result.Output);
+        Assert.DoesNotContain("\u001b[", result.Output);
+        Assert.DoesNotContain(services.Postgres.Password, result.Output + result.Error);
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(environments, "store"), "*.manifest.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task AScriptThatWritesAnErrorExitsNonZero()
+    {
+        var script = Path.Combine(_directory, "fails.ps1");
+        File.WriteAllText(script, "param($Name) Get-OpsEnvironment -Name $Name -Path $PSScriptRoot");
+        var result = await RunAsync(script, "-Name", "missing");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("EnvironmentNotFound", result.Error);
+    }
+
+    [Fact]
+    public async Task AScriptThatThrowsExitsNonZero()
+    {
+        var script = Path.Combine(_directory, "throws.ps1");
+        File.WriteAllText(script, "throw 'the runbook gave up'");
+        var result = await RunAsync(script);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("the runbook gave up", result.Error);
+    }
+
+    [Fact]
+    public async Task ASuccessfulScriptPassesItsParametersAndExitsZero()
+    {
+        var script = Path.Combine(_directory, "ok.ps1");
+        File.WriteAllText(script, "[CmdletBinding()] param([int] $Count, [switch] $Loud) 1..$Count | ForEach-Object { \"item $_ loud=$Loud\" }");
+        var result = await RunAsync(script, "-Count", "3", "-Loud");
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("item 3 loud=True", result.Output);
+    }
+
+    [Fact]
+    public async Task WrongUsageExitsWithTwo()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [Runner, "explode"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("usage", result.Error);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
