@@ -32,6 +32,8 @@ public sealed class OpenPgpPublicKey
             using var file = File.OpenRead(path);
             using var decoded = PgpUtilities.GetDecoderStream(file);
             var bundle = new PgpPublicKeyRingBundle(decoded);
+            if (bundle.Count == 0)
+                throw new PgpException("the file holds no public key");
             foreach (PgpPublicKeyRing ring in bundle.GetKeyRings())
             {
                 var keys = ring.GetPublicKeys().ToList();

@@ -6,13 +6,15 @@ namespace OpsRunbooks.Postgres;
 /// <summary>A PostgreSQL client program (pg_dump, pg_restore) and its version.</summary>
 public sealed partial record PgTool(string Name, string Path, Version Version)
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Modified), Version> KnownVersions = new();
+
     /// <summary>
-    /// Finds a program: an explicit path; else PATH; else the newest Debian-style install under
-    /// /usr/lib/postgresql, whose binaries are not on PATH by default.
+    /// Finds a program: an explicit path; else the newest Debian-style install under /usr/lib/postgresql
+    /// (Debian's PATH holds only a wrapper script that picks one of those); else PATH.
     /// </summary>
     public static async Task<PgTool> LocateAsync(string name, string? explicitPath, CancellationToken cancellationToken)
     {
-        var path = explicitPath ?? FindOnPath(name) ?? FindInDebianLayout(name);
+        var path = explicitPath ?? FindInDebianLayout(name) ?? FindOnPath(name);
         if (path is null || !File.Exists(path))
         {
             throw new OpsException(NotFoundErrorId(name), FailureKind.NotInstalled,
@@ -21,7 +23,10 @@ public sealed partial record PgTool(string Name, string Path, Version Version)
                     : $"{name} was not found at '{explicitPath}'.",
                 name);
         }
-        return new PgTool(name, path, await ReadVersionAsync(name, path, cancellationToken).ConfigureAwait(false));
+        var key = (path, File.GetLastWriteTimeUtc(path));
+        if (!KnownVersions.TryGetValue(key, out var version))
+            KnownVersions[key] = version = await ReadVersionAsync(name, path, cancellationToken).ConfigureAwait(false);
+        return new PgTool(name, path, version);
     }
 
     /// <summary>Fails unless this tool can handle a server of <paramref name="serverMajor"/>.</summary>

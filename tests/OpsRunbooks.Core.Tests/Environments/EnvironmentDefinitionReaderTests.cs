@@ -1,0 +1,105 @@
+using System.Collections;
+using OpsRunbooks.Environments;
+using Xunit;
+
+namespace OpsRunbooks.Core.Tests.Environments;
+
+public sealed class EnvironmentDefinitionReaderTests
+{
+    private const string Source = "/etc/opsrunbooks/environments/staging.psd1";
+
+    private static Hashtable Server(string password = "env:STAGING_PGPASSWORD") => new()
+    {
+        ["Host"] = "db.staging", ["Port"] = 6432, ["User"] = "backup", ["Password"] = password,
+    };
+
+    private static Hashtable Minimal() => new()
+    {
+        ["DatabaseServers"] = new Hashtable { ["main"] = Server() },
+        ["Databases"] = new object[] { new Hashtable { ["Name"] = "app" } },
+        ["Store"] = new Hashtable { ["Path"] = "../backups" },
+        ["EncryptionKey"] = "keys/backup.asc",
+    };
+
+    [Fact]
+    public void ReadsServersDatabasesAndPathsRelativeToTheFile()
+    {
+        var environment = EnvironmentDefinitionReader.Read(Minimal(), Source, "staging");
+        Assert.Equal("staging", environment.Name);
+        var server = Assert.Single(environment.DatabaseServers);
+        Assert.Equal(("main", "db.staging", 6432, "backup"), (server.Name, server.Host, server.Port, server.User));
+        Assert.Equal("main", Assert.Single(environment.Databases).Server);
+        Assert.Equal("/etc/opsrunbooks/backups", environment.Store!.Path);
+        Assert.Equal("/etc/opsrunbooks/environments/keys/backup.asc", environment.EncryptionKeyPath);
+    }
+
+    [Fact]
+    public void ThePasswordIsResolvedOnlyWhenATargetIsWanted()
+    {
+        var variable = "OPSRUNBOOKS_CORE_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var data = Minimal();
+        ((Hashtable)((Hashtable)data["DatabaseServers"]!)["main"]!)["Password"] = "env:" + variable;
+        var environment = EnvironmentDefinitionReader.Read(data, Source, "staging");
+
+        var missing = Assert.Throws<OpsException>(() => environment.ResolveTarget("app"));
+        Assert.Equal("EnvironmentReferenceMissing", missing.ErrorId);
+        Assert.Contains("DatabaseServers.main.Password", missing.Message);
+
+        Environment.SetEnvironmentVariable(variable, "s3cret");
+        try
+        {
+            var target = environment.ResolveTarget("app");
+            Assert.Equal("s3cret", target.Credential.Password);
+            Assert.DoesNotContain("s3cret", target.ToString());
+            Assert.Equal("env:" + variable, environment.DatabaseServers[0].Password.ToString());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public void PlainSettingsMayBeReferencesResolvedAtOnce()
+    {
+        var variable = "OPSRUNBOOKS_CORE_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var data = Minimal();
+        ((Hashtable)((Hashtable)data["DatabaseServers"]!)["main"]!)["Port"] = "env:" + variable;
+        Environment.SetEnvironmentVariable(variable, "7432");
+        try
+        {
+            Assert.Equal(7432, EnvironmentDefinitionReader.Read(data, Source, "staging").DatabaseServers[0].Port);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal("EnvironmentReferenceMissing", error.ErrorId);
+    }
+
+    [Fact]
+    public void AnUnknownDatabaseNamesTheOnesListed()
+    {
+        var environment = EnvironmentDefinitionReader.Read(Minimal(), Source, "staging");
+        var error = Assert.Throws<OpsException>(() => environment.ResolveTarget("billing"));
+        Assert.Equal("DatabaseNotInEnvironment", error.ErrorId);
+        Assert.Contains("app", error.Message);
+    }
+
+    [Theory]
+    [InlineData("Password", "hunter2", "must be a reference")]
+    [InlineData("Port", "0", "is not a TCP port")]
+    [InlineData("Host", "", "is missing")]
+    public void InvalidServerSettingsNameTheFileAndKey(string key, string value, string problem)
+    {
+        var data = Minimal();
+        ((Hashtable)((Hashtable)data["DatabaseServers"]!)["main"]!)[key] = value;
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal("EnvironmentFileInvalid", error.ErrorId);
+        Assert.Contains(Source, error.Message);
+        Assert.Contains($"DatabaseServers.main.{key}", error.Message);
+        Assert.Contains(problem, error.Message);
+        Assert.DoesNotContain("hunter2", error.Message);
+    }
+}

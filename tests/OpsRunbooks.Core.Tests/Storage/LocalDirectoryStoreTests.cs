@@ -1,0 +1,72 @@
+using System.Text;
+using OpsRunbooks.Storage;
+using Xunit;
+
+namespace OpsRunbooks.Core.Tests.Storage;
+
+public sealed class LocalDirectoryStoreTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("opsrunbooks-local-").FullName;
+    private readonly Dictionary<string, string> _metadata = new();
+
+    private LocalDirectoryStore Store => new(_root);
+
+    private async Task<List<string>> NamesAsync()
+    {
+        var names = new List<string>();
+        await foreach (var item in Store.ListAsync("", CancellationToken.None)) names.Add(item.Name);
+        return names;
+    }
+
+    [Fact]
+    public async Task AnArtifactIsInvisibleUntilCompleted()
+    {
+        await using var upload = await Store.BeginUploadAsync("db/a.dump.pgp", _metadata, CancellationToken.None);
+        await upload.Content.WriteAsync(Encoding.UTF8.GetBytes("partial"));
+        Assert.Empty(await NamesAsync());
+
+        await upload.CompleteAsync(CancellationToken.None);
+        Assert.Equal(["db/a.dump.pgp"], await NamesAsync());
+        await using var read = await Store.OpenReadAsync("db/a.dump.pgp", CancellationToken.None);
+        Assert.Equal("partial", await new StreamReader(read).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task AnAbortedArtifactLeavesNoFile()
+    {
+        var upload = await Store.BeginUploadAsync("db/b.dump.pgp", _metadata, CancellationToken.None);
+        await upload.Content.WriteAsync(new byte[4096]);
+        await upload.AbortAsync();
+        await upload.DisposeAsync();
+        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task ObjectsAreReplacedWholeAndListedByPrefix()
+    {
+        await Store.WriteObjectAsync("one/m.json", Encoding.UTF8.GetBytes("first"), CancellationToken.None);
+        await Store.WriteObjectAsync("one/m.json", Encoding.UTF8.GetBytes("second"), CancellationToken.None);
+        await Store.WriteObjectAsync("two/m.json", Encoding.UTF8.GetBytes("other"), CancellationToken.None);
+
+        var names = new List<string>();
+        await foreach (var item in Store.ListAsync("one/", CancellationToken.None)) names.Add(item.Name);
+        Assert.Equal(["one/m.json"], names);
+        Assert.Equal("second", await File.ReadAllTextAsync(Path.Combine(_root, "one", "m.json")));
+    }
+
+    [Fact]
+    public async Task NamesOutsideTheStoreAreRefused()
+    {
+        var error = await Assert.ThrowsAsync<OpsException>(() => Store.WriteObjectAsync("../escape.json", new byte[1], CancellationToken.None));
+        Assert.Equal("InvalidObjectName", error.ErrorId);
+    }
+
+    [Fact]
+    public async Task ReadingAMissingObjectIsNotFound()
+    {
+        var error = await Assert.ThrowsAsync<OpsException>(() => Store.OpenReadAsync("db/none", CancellationToken.None));
+        Assert.Equal(FailureKind.NotFound, error.Kind);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
