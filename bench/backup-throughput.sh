@@ -15,7 +15,7 @@
 #   - peak RSS of the runner for the ~1 GB database within 1.2 × that of the ~100 MB one
 #     (memory must not grow with the database: the backup streams).
 #
-# Usage: bench/backup-throughput.sh [--scales "10 100"] [--repeat 3] [--configuration Release|Debug]
+# Usage: bench/backup-throughput.sh [--scales "8 80"] [--repeat 3] [--configuration Release|Debug]
 #                                   [--no-build] [--output FILE]
 # Results: bench/results/backup-throughput-<YYYY-MM-DD>.md (Markdown), also printed on stdout;
 # progress goes to stderr. Everything it starts or creates (PostgreSQL, gpg-agent, temp dirs, stores)
@@ -37,7 +37,7 @@ die() {
 usage() {
     sed -n '18,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     cat >&2 <<'EOF'
-  --scales "N ..."   seed scales, one database each (default "10 100"; ~12 MB per unit + ~10 MB)
+  --scales "N ..."   seed scales, one database each (default "8 80": ~100 MB and ~1 GB; ~12 MB per unit + ~10 MB)
   --repeat R         timed runs per database for raw pg_dump and for the backup (default 3)
   --configuration C  build configuration of the runner and module (default Release)
   --no-build         do not build: use src/OpsRunbooks.Runner/bin/<C>/net10.0/opsrunbook.dll and the
@@ -47,7 +47,7 @@ EOF
     exit 2
 }
 
-scales="10 100"
+scales="8 80"
 repeat=3
 configuration=Release
 build=1
