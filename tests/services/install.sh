@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the throwaway test servers (tests/services/postgres.sh) need.
-# Idempotent: when everything is already installed it only runs `dpkg -s` and exits.
+# Installs what the throwaway test servers need: Debian's packages for tests/services/postgres.sh and
+# gpg, Node.js when absent, and the pinned S3-compatible server (tests/services/s3, from npm).
+# Idempotent: when everything is already installed it only checks and exits.
 # Usage: tests/services/install.sh
 set -euo pipefail
 
@@ -20,6 +21,7 @@ is_installed() {
     dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'
 }
 
+install_packages() {
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     is_installed "$pkg" || missing+=("$pkg")
@@ -27,7 +29,7 @@ done
 
 if ((${#missing[@]} == 0)); then
     log "all packages already installed: ${PACKAGES[*]}"
-    exit 0
+    return 0
 fi
 
 if ((EUID != 0)); then
@@ -74,4 +76,23 @@ if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
     exit 1
 fi
 # A `main` cluster that existed before (or that another tool created) is left alone on purpose.
+log "packages installed"
+}
+
+install_s3_server() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/s3"
+    if [[ -f "$dir/node_modules/s3rver/bin/s3rver.js" ]]; then
+        log "s3rver already installed"
+        return 0
+    fi
+    log "installing s3rver from its lockfile"
+    npm ci --prefix "$dir" --no-audit --no-fund >&2
+}
+
+if ! command -v npm >/dev/null; then
+    PACKAGES+=(nodejs npm)
+fi
+install_packages
+install_s3_server
 log "done"

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace OpsRunbooks.Storage.S3;
+
+/// <summary>
+/// A store in an S3 bucket (AWS or S3-compatible). Artifacts go up as multipart uploads straight from the
+/// backup stream, a part at a time; small objects in one PUT. Only completed objects are listed.
+/// </summary>
+public sealed class S3BackupStore : IBackupStore, IDisposable
+{
+    private readonly IAmazonS3 _client;
+    private readonly S3Retry _retry;
+    private readonly Action<string> _onWarning;
+
+    /// <param name="onWarning">Told of cleanup that could not be done, such as an abort the server does not support.</param>
+    public S3BackupStore(S3StoreOptions options, Action<string>? onWarning = null)
+    {
+        options.Validate();
+        Options = options;
+        _onWarning = onWarning ?? (_ => { });
+        _retry = new S3Retry(options);
+        _client = CreateClient(options);
+    }
+
+    public S3StoreOptions Options { get; }
+
+    public string Location => $"s3://{Options.Bucket}/{Options.KeyPrefix}" + (Options.Endpoint is null ? "" : $" at {Options.Endpoint}");
+
+    public override string ToString() => Location;
+
+    internal IAmazonS3 Client => _client;
+    internal S3Retry Retry => _retry;
+    internal Action<string> OnWarning => _onWarning;
+
+    public string KeyOf(string name) => Options.KeyPrefix + name;
+
+    public async Task<IArtifactUpload> BeginUploadAsync(string name, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(name);
+        var request = new InitiateMultipartUploadRequest { BucketName = Options.Bucket, Key = key };
+        if (Options.StorageClass is { } storageClass) request.StorageClass = S3StorageClass.FindValue(storageClass);
+        foreach (var (metadataName, value) in metadata) request.Metadata[metadataName] = value;
+        var response = await _retry.RunAsync($"Starting the upload of '{key}'", token => _client.InitiateMultipartUploadAsync(request, token), cancellationToken).ConfigureAwait(false);
+        return new S3MultipartUpload(this, key, response.UploadId, cancellationToken);
+    }
+
+    public Task WriteObjectAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(name);
+        return _retry.RunAsync($"Writing '{key}'", token =>
+        {
+            var request = new PutObjectRequest
+            {
+                BucketName = Options.Bucket,
+                Key = key,
+                InputStream = new MemoryStream(content.ToArray(), writable: false),
+                UseChunkEncoding = Options.UseChunkEncoding,
+                ContentType = "application/json",
+            };
+            if (Options.StorageClass is { } storageClass) request.StorageClass = S3StorageClass.FindValue(storageClass);
+            return _client.PutObjectAsync(request, token);
+        }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // ListObjects (v1) paged by marker: every S3-compatible server implements it the same way.
+        var request = new ListObjectsRequest { BucketName = Options.Bucket, Prefix = KeyOf(prefix) };
+        while (true)
+        {
+            var response = await _retry.RunAsync($"Listing {Location}", token => _client.ListObjectsAsync(request, token), cancellationToken).ConfigureAwait(false);
+            var items = response.S3Objects ?? [];
+            foreach (var item in items)
+                yield return new StoredObject(item.Key[Options.KeyPrefix.Length..], item.Size ?? 0, item.LastModified?.ToUniversalTime() ?? DateTime.MinValue);
+            if (response.IsTruncated != true || items.Count == 0) yield break;
+            request.Marker = items[^1].Key;
+        }
+    }
+
+    public async Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(name);
+        var response = await _retry.RunAsync($"Reading '{key}'",
+            token => _client.GetObjectAsync(new GetObjectRequest { BucketName = Options.Bucket, Key = key }, token), cancellationToken).ConfigureAwait(false);
+        return new ResponseStream(response);
+    }
+
+    public Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(name);
+        return _retry.RunAsync($"Deleting '{key}'",
+            token => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Options.Bucket, Key = key }, token), cancellationToken);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static AmazonS3Client CreateClient(S3StoreOptions options)
+    {
+        var config = new AmazonS3Config
+        {
+            MaxErrorRetry = 0,
+            Timeout = options.RequestTimeout,
+            // The store checksums whole artifacts itself; per-request checksums only where S3 requires them.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
+        };
+        if (options.Endpoint is { } endpoint)
+        {
+            config.ServiceURL = endpoint;
+            config.ForcePathStyle = true;
+            config.AuthenticationRegion = options.Region ?? "us-east-1";
+        }
+        else if (options.Region is { } region)
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        }
+        return options.Credential is { } credential
+            ? new AmazonS3Client(new BasicAWSCredentials(credential.UserName, credential.Password), config)
+            : new AmazonS3Client(config);
+    }
+
+    /// <summary>The body of a GET, disposing the response with it.</summary>
+    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream _body = response.ResponseStream;
+
+        public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => _body.Read(buffer);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _body.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _body.ReadAsync(buffer, offset, count, cancellationToken);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => response.ContentLength;
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) response.Dispose();
+            base.Dispose(disposing);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace OpsRunbooks.Storage.S3;
+
+/// <summary>
+/// A multipart upload fed by a write stream: each full part is uploaded in the background while the
+/// next one fills, at most UploadConcurrency at a time, so memory stays at a few parts whatever the size.
+/// </summary>
+internal sealed class S3MultipartUpload : IArtifactUpload
+{
+    private readonly S3BackupStore _store;
+    private readonly string _key;
+    private readonly string _uploadId;
+    private readonly SemaphoreSlim _slots;
+    private readonly ConcurrentBag<byte[]> _freeBuffers = new();
+    private readonly ConcurrentDictionary<int, PartETag> _etags = new();
+    private readonly List<Task> _parts = new();
+    private readonly CancellationTokenSource _abort;
+    private readonly PartStream _content;
+    private Exception? _failure;
+    private bool _finished;
+
+    /// <param name="cancellationToken">Stops the parts in flight, and a writer waiting for a free slot.</param>
+    public S3MultipartUpload(S3BackupStore store, string key, string uploadId, CancellationToken cancellationToken)
+    {
+        _abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _store = store;
+        _key = key;
+        _uploadId = uploadId;
+        _slots = new SemaphoreSlim(store.Options.UploadConcurrency);
+        _content = new PartStream(this);
+    }
+
+    public Stream Content => _content;
+
+    private int PartSize => (int)Math.Min(_store.Options.PartSize, int.MaxValue);
+
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        // S3 needs at least one part, which may be the only and a short one.
+        if (_content.Filled > 0 || _parts.Count == 0) _content.SendCurrentPart();
+        await Task.WhenAll(_parts).ConfigureAwait(false);
+        ThrowIfFailed();
+        var request = new CompleteMultipartUploadRequest
+        {
+            BucketName = _store.Options.Bucket,
+            Key = _key,
+            UploadId = _uploadId,
+            PartETags = _etags.Values.OrderBy(p => p.PartNumber).ToList(),
+        };
+        await _store.Retry.RunAsync($"Completing the upload of '{_key}'", token => _store.Client.CompleteMultipartUploadAsync(request, token), cancellationToken).ConfigureAwait(false);
+        _finished = true;
+    }
+
+    public async Task AbortAsync()
+    {
+        if (_finished) return;
+        _finished = true;
+        _abort.Cancel();
+        try
+        {
+            await Task.WhenAll(_parts).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The parts' failures are what led here; the abort below is what matters now.
+        }
+        try
+        {
+            await _store.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _store.Options.Bucket, Key = _key, UploadId = _uploadId })
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
+        {
+            _store.OnWarning($"Could not abort the multipart upload of '{_key}' ({e.Message}); its parts stay in the bucket until a lifecycle rule removes incomplete uploads. No manifest was written, so it is not a backup.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await AbortAsync().ConfigureAwait(false);
+        _abort.Dispose();
+        _slots.Dispose();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (Volatile.Read(ref _failure) is { } failure)
+            throw failure is OpsException ? failure : new OpsException("S3UploadFailed", FailureKind.OperationFailed, $"Uploading '{_key}' failed: {failure.Message}", _key, failure);
+    }
+
+    private byte[] RentBuffer() => _freeBuffers.TryTake(out var buffer) ? buffer : new byte[PartSize];
+
+    /// <summary>Starts uploading one full part; waits for a free slot first, which bounds memory.</summary>
+    private void StartPart(int partNumber, byte[] buffer, int length)
+    {
+        ThrowIfFailed();
+        try
+        {
+            _slots.Wait(_abort.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            ThrowIfFailed();
+            throw;
+        }
+        _parts.Add(Task.Run(async () =>
+        {
+            try
+            {
+                var response = await _store.Retry.RunAsync($"Uploading part {partNumber} of '{_key}'", token => _store.Client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = _store.Options.Bucket,
+                    Key = _key,
+                    UploadId = _uploadId,
+                    PartNumber = partNumber,
+                    PartSize = length,
+                    InputStream = new MemoryStream(buffer, 0, length, writable: false),
+                    UseChunkEncoding = _store.Options.UseChunkEncoding,
+                }, token), _abort.Token).ConfigureAwait(false);
+                _etags[partNumber] = new PartETag(partNumber, response.ETag);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                _abort.Cancel();
+                throw;
+            }
+            finally
+            {
+                _freeBuffers.Add(buffer);
+                _slots.Release();
+            }
+        }));
+    }
+
+    private sealed class PartStream(S3MultipartUpload upload) : Stream
+    {
+        private byte[]? _buffer;
+        private int _partNumber;
+
+        public int Filled { get; private set; }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> data)
+        {
+            while (data.Length > 0)
+            {
+                _buffer ??= upload.RentBuffer();
+                var take = Math.Min(data.Length, _buffer.Length - Filled);
+                data[..take].CopyTo(_buffer.AsSpan(Filled));
+                Filled += take;
+                data = data[take..];
+                if (Filled == _buffer.Length) SendCurrentPart();
+            }
+        }
+
+        public void SendCurrentPart()
+        {
+            _buffer ??= upload.RentBuffer();
+            upload.StartPart(++_partNumber, _buffer, Filled);
+            _buffer = null;
+            Filled = 0;
+        }
+
+        public override void Flush() { }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

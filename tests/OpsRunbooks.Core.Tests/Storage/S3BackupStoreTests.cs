@@ -1,0 +1,121 @@
+using System.Net;
+using System.Security.Cryptography;
+using OpsRunbooks.Storage;
+using OpsRunbooks.Storage.S3;
+using OpsRunbooks.TestSupport;
+using Xunit;
+
+namespace OpsRunbooks.Core.Tests.Storage;
+
+[Collection(ServicesCollection.Name)]
+public sealed class S3BackupStoreTests(ServicesFixture services)
+{
+    private readonly List<string> _warnings = new();
+
+    private S3BackupStore Store(string prefix, bool chunkEncoding = false, long partSize = S3StoreOptions.MinimumPartSize) => new(
+        new S3StoreOptions(S3Service.Bucket)
+        {
+            Prefix = prefix,
+            Endpoint = services.S3.Endpoint,
+            Credential = new NetworkCredential(S3Service.AccessKey, S3Service.SecretKey),
+            PartSize = partSize,
+            UploadConcurrency = 3,
+            UseChunkEncoding = chunkEncoding,
+            StorageClass = "STANDARD_IA",
+            MaxAttempts = 2,
+            RetryDelay = TimeSpan.FromMilliseconds(100),
+        }, _warnings.Add);
+
+    private static string UniquePrefix() => "test-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task AMultipartArtifactStoresExactlyTheBytesWritten()
+    {
+        using var store = Store(UniquePrefix());
+        var data = RandomNumberGenerator.GetBytes(17 * 1024 * 1024 + 123); // four parts, the last one short
+        await using (var upload = await store.BeginUploadAsync("db/a.dump.pgp", new Dictionary<string, string> { ["database"] = "db" }, CancellationToken.None))
+        {
+            for (var offset = 0; offset < data.Length; offset += 1_000_000)
+                upload.Content.Write(data, offset, Math.Min(1_000_000, data.Length - offset));
+            await upload.CompleteAsync(CancellationToken.None);
+        }
+
+        await using var read = await store.OpenReadAsync("db/a.dump.pgp", CancellationToken.None);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(copy.ToArray()));
+
+        var listed = await ListAsync(store, "");
+        Assert.Equal(data.Length, Assert.Single(listed).Size);
+    }
+
+    [Fact]
+    public async Task AnUploadIsInvisibleUntilCompletedAndAnAbortLeavesNothingListed()
+    {
+        using var store = Store(UniquePrefix());
+        var upload = await store.BeginUploadAsync("db/b.dump.pgp", new Dictionary<string, string>(), CancellationToken.None);
+        upload.Content.Write(new byte[6 * 1024 * 1024]);
+        Assert.Empty(await ListAsync(store, ""));
+        await upload.AbortAsync();
+        await upload.DisposeAsync();
+        Assert.Empty(await ListAsync(store, ""));
+    }
+
+    [Fact]
+    public async Task ListingPagesThroughMoreThanAThousandObjects()
+    {
+        using var store = Store(UniquePrefix());
+        var names = Enumerable.Range(0, 1105).Select(i => $"many/{i:D5}.manifest.json").ToList();
+        await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (name, token) => await store.WriteObjectAsync(name, "{}"u8.ToArray(), token));
+        var listed = await ListAsync(store, "many/");
+        Assert.Equal(names, listed.Select(o => o.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task WithoutChunkEncodingTheServerHoldsExactlyTheBytesSent()
+    {
+        using var store = Store(UniquePrefix(), chunkEncoding: false);
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        await store.WriteObjectAsync("x/object.bin", content, CancellationToken.None);
+        await using var read = await store.OpenReadAsync("x/object.bin", CancellationToken.None);
+        using var copy = new MemoryStream();
+        await read.CopyToAsync(copy);
+        Assert.Equal(content, copy.ToArray());
+    }
+
+    [Fact]
+    public async Task MissingObjectsAndBucketsAreNamedErrors()
+    {
+        using var store = Store(UniquePrefix());
+        var missing = await Assert.ThrowsAsync<OpsException>(() => store.OpenReadAsync("none", CancellationToken.None));
+        Assert.Equal(FailureKind.NotFound, missing.Kind);
+
+        using var noBucket = new S3BackupStore(store.Options with { Bucket = "no-such-bucket-" + Guid.NewGuid().ToString("N")[..6] });
+        var error = await Assert.ThrowsAsync<OpsException>(() => ListAsync(noBucket, ""));
+        Assert.Equal("S3BucketNotFound", error.ErrorId);
+    }
+
+    [Fact]
+    public async Task WrongCredentialsAreRefused()
+    {
+        using var store = new S3BackupStore(Store(UniquePrefix()).Options with { Credential = new NetworkCredential("NOT-A-KEY", "wrong-secret") });
+        var error = await Assert.ThrowsAsync<OpsException>(() => store.WriteObjectAsync("x", new byte[1], CancellationToken.None));
+        Assert.Equal("S3AccessDenied", error.ErrorId);
+        Assert.DoesNotContain("wrong-secret", error.Message);
+    }
+
+    [Fact]
+    public void APartSizeBelowTheS3MinimumIsRefused()
+    {
+        var error = Assert.Throws<OpsException>(() => Store("x", partSize: 1024 * 1024));
+        Assert.Equal("S3PartSizeTooSmall", error.ErrorId);
+    }
+
+    private static async Task<List<StoredObject>> ListAsync(IBackupStore store, string prefix)
+    {
+        var items = new List<StoredObject>();
+        await foreach (var item in store.ListAsync(prefix, CancellationToken.None)) items.Add(item);
+        return items;
+    }
+}
