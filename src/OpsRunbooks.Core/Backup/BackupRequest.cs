@@ -11,6 +11,9 @@ public sealed record BackupRequest(PostgresTarget Target, IBackupStore Store, Op
 
     /// <summary>The environment the backup belongs to, recorded in the manifest and object metadata.</summary>
     public string? Environment { get; init; }
+
+    /// <summary>Told of what the operator should know but that does not fail the backup, such as incomplete cleanup.</summary>
+    public Action<string> OnWarning { get; init; } = _ => { };
 }
 
 /// <summary>Where a running backup is: its phase and how many bytes have gone through.</summary>

@@ -99,7 +99,7 @@ public static class DatabaseBackup
             {
                 linked.Cancel();
                 dump.Kill();
-                await upload.AbortAsync().ConfigureAwait(false);
+                if (await upload.AbortAsync().ConfigureAwait(false) is { } note) request.OnWarning(note);
                 await Task.WhenAny(countTask).ConfigureAwait(false);
                 throw;
             }

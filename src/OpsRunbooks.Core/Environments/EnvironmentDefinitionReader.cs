@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using OpsRunbooks.Storage.S3;
 
 namespace OpsRunbooks.Environments;
 
@@ -51,14 +52,7 @@ public sealed class EnvironmentDefinitionReader
             }
         }
 
-        StoreDefinition? store = null;
-        if (Optional(data, "Store") is { } storeData)
-        {
-            var table = AsTable(storeData, "Store");
-            var path = OptionalString(table, "Path", "Store")
-                ?? throw Invalid("Store", "needs Path (a local directory)");
-            store = new StoreDefinition("Local", ResolvePath(path));
-        }
+        var store = Optional(data, "Store") is { } storeData ? ReadStore(AsTable(storeData, "Store")) : null;
 
         var thresholds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (Optional(data, "Thresholds") is { } thresholdData)
@@ -94,6 +88,49 @@ public sealed class EnvironmentDefinitionReader
             throw Invalid($"{key}.Password", "must be a reference such as 'env:PGPASSWORD', not the password itself");
         return new DatabaseServerDefinition(name, host, port, user, new SecretReference(password, _sourcePath, $"{key}.Password"));
     }
+
+    private StoreDefinition ReadStore(IDictionary table)
+    {
+        if (OptionalString(table, "S3Bucket", "Store") is not { } bucket)
+        {
+            return OptionalString(table, "Path", "Store") is { } path
+                ? new LocalStoreDefinition(ResolvePath(path))
+                : throw Invalid("Store", "needs Path (a local directory) or S3Bucket");
+        }
+        var defaults = new S3StoreOptions(bucket);
+        var options = defaults with
+        {
+            Prefix = OptionalString(table, "Prefix", "Store") ?? "",
+            Endpoint = OptionalString(table, "Endpoint", "Store"),
+            Region = OptionalString(table, "Region", "Store"),
+            StorageClass = OptionalString(table, "StorageClass", "Store"),
+            PartSize = OptionalInt(table, "PartSizeMB", "Store", 5, 5 * 1024) is { } megabytes ? megabytes * 1024L * 1024 : defaults.PartSize,
+            UploadConcurrency = OptionalInt(table, "UploadConcurrency", "Store", 1, 64) ?? defaults.UploadConcurrency,
+            UseChunkEncoding = OptionalBool(table, "ChunkEncoding", "Store") ?? defaults.UseChunkEncoding,
+        };
+        var accessKey = OptionalString(table, "AccessKey", "Store");
+        var secretKey = Optional(table, "SecretKey") as string;
+        if ((accessKey is null) != (secretKey is null))
+            throw Invalid("Store", "needs both AccessKey and SecretKey, or neither (for the standard AWS credential chain)");
+        if (secretKey is not null && !SecretReference.IsReference(secretKey))
+            throw Invalid("Store.SecretKey", "must be a reference such as 'env:AWS_SECRET_ACCESS_KEY', not the key itself");
+        return new S3StoreDefinition(options, accessKey, secretKey is null ? null : new SecretReference(secretKey, _sourcePath, "Store.SecretKey"));
+    }
+
+    private int? OptionalInt(IDictionary table, string name, string parentKey, int minimum, int maximum)
+    {
+        if (OptionalString(table, name, parentKey) is not { } text) return null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
+            ? value
+            : throw Invalid($"{parentKey}.{name}", $"'{text}' is not a whole number from {minimum} to {maximum}");
+    }
+
+    private bool? OptionalBool(IDictionary table, string name, string parentKey) => Optional(table, name) switch
+    {
+        null => null,
+        bool value => value,
+        var other => throw Invalid($"{parentKey}.{name}", $"must be $true or $false, not '{other}'"),
+    };
 
     /// <summary>A plain setting, with env:NAME references resolved now: they are not secrets.</summary>
     private string? OptionalString(IDictionary table, string name, string? parentKey)

@@ -1,5 +1,6 @@
 using System.Net;
 using OpsRunbooks.Postgres;
+using OpsRunbooks.Storage.S3;
 
 namespace OpsRunbooks.Environments;
 
@@ -40,7 +41,20 @@ public sealed record DatabaseDefinition(string Name, string Server)
     public override string ToString() => $"{Name} on {Server}";
 }
 
-public sealed record StoreDefinition(string Kind, string Path)
+/// <summary>The store an environment file names: a local directory or an S3 bucket.</summary>
+public abstract record StoreDefinition;
+
+public sealed record LocalStoreDefinition(string Path) : StoreDefinition
 {
-    public override string ToString() => $"{Kind}:{Path}";
+    public override string ToString() => "local:" + Path;
+}
+
+/// <summary>An S3 store; the secret key stays a reference until the store is opened.</summary>
+public sealed record S3StoreDefinition(S3StoreOptions Options, string? AccessKey, SecretReference? SecretKey) : StoreDefinition
+{
+    public S3StoreOptions Resolve() => AccessKey is null || SecretKey is null
+        ? Options
+        : Options with { Credential = new NetworkCredential(AccessKey, SecretKey.Resolve()) };
+
+    public override string ToString() => $"s3://{Options.Bucket}/{Options.KeyPrefix}" + (Options.Endpoint is null ? "" : $" at {Options.Endpoint}");
 }

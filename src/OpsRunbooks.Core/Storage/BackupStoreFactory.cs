@@ -1,13 +1,15 @@
 using OpsRunbooks.Environments;
+using OpsRunbooks.Storage.S3;
 
 namespace OpsRunbooks.Storage;
 
 public static class BackupStoreFactory
 {
-    public static IBackupStore Create(StoreDefinition definition) => definition.Kind switch
+    public static IBackupStore Create(StoreDefinition definition) => definition switch
     {
-        "Local" => new LocalDirectoryStore(definition.Path),
-        _ => throw new OpsException("StoreKindUnknown", FailureKind.InvalidArgument, $"Unknown store kind '{definition.Kind}'.", definition),
+        LocalStoreDefinition local => new LocalDirectoryStore(local.Path),
+        S3StoreDefinition s3 => new S3BackupStore(s3.Resolve()),
+        _ => throw new OpsException("StoreKindUnknown", FailureKind.InvalidArgument, $"Unknown kind of store '{definition}'.", definition),
     };
 
     public static IBackupStore ForEnvironment(OpsEnvironment environment) =>

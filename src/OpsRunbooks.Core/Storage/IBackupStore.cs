@@ -32,8 +32,11 @@ public interface IArtifactUpload : IAsyncDisposable
     /// <summary>Makes the artifact visible under its name.</summary>
     Task CompleteAsync(CancellationToken cancellationToken);
 
-    /// <summary>Discards everything written; safe to call after a failure or cancellation.</summary>
-    Task AbortAsync();
+    /// <summary>
+    /// Discards everything written; safe to call after a failure or cancellation. Returns a note for the
+    /// operator when something could not be cleaned up, else null.
+    /// </summary>
+    Task<string?> AbortAsync();
 }
 
 public sealed record StoredObject(string Name, long Size, DateTime LastModifiedUtc);

@@ -106,12 +106,13 @@ public sealed class LocalDirectoryStore : IBackupStore
             _finished = true;
         }
 
-        public async Task AbortAsync()
+        public async Task<string?> AbortAsync()
         {
-            if (_finished) return;
+            if (_finished) return null;
             _finished = true;
             await stream.DisposeAsync().ConfigureAwait(false);
             File.Delete(partialPath);
+            return null;
         }
 
         public async ValueTask DisposeAsync() => await AbortAsync().ConfigureAwait(false);

@@ -29,7 +29,7 @@ public sealed class EnvironmentDefinitionReaderTests
         var server = Assert.Single(environment.DatabaseServers);
         Assert.Equal(("main", "db.staging", 6432, "backup"), (server.Name, server.Host, server.Port, server.User));
         Assert.Equal("main", Assert.Single(environment.Databases).Server);
-        Assert.Equal("/etc/opsrunbooks/backups", environment.Store!.Path);
+        Assert.Equal("/etc/opsrunbooks/backups", Assert.IsType<LocalStoreDefinition>(environment.Store).Path);
         Assert.Equal("/etc/opsrunbooks/environments/keys/backup.asc", environment.EncryptionKeyPath);
     }
 
@@ -101,5 +101,50 @@ public sealed class EnvironmentDefinitionReaderTests
         Assert.Contains($"DatabaseServers.main.{key}", error.Message);
         Assert.Contains(problem, error.Message);
         Assert.DoesNotContain("hunter2", error.Message);
+    }
+
+    [Fact]
+    public void AnS3StoreKeepsItsSecretKeyAReference()
+    {
+        var variable = "OPSRUNBOOKS_CORE_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var data = Minimal();
+        data["Store"] = new Hashtable
+        {
+            ["S3Bucket"] = "backups", ["Prefix"] = "staging", ["Endpoint"] = "http://127.0.0.1:9000", ["Region"] = "eu-west-1",
+            ["AccessKey"] = "AKIAEXAMPLE", ["SecretKey"] = "env:" + variable, ["StorageClass"] = "STANDARD_IA",
+            ["PartSizeMB"] = 8, ["UploadConcurrency"] = 2, ["ChunkEncoding"] = false,
+        };
+        var store = Assert.IsType<S3StoreDefinition>(EnvironmentDefinitionReader.Read(data, Source, "staging").Store);
+        Assert.Equal(("backups", "staging/", "http://127.0.0.1:9000", "eu-west-1"), (store.Options.Bucket, store.Options.KeyPrefix, store.Options.Endpoint, store.Options.Region));
+        Assert.Equal((8L * 1024 * 1024, 2, false, "STANDARD_IA"), (store.Options.PartSize, store.Options.UploadConcurrency, store.Options.UseChunkEncoding, store.Options.StorageClass));
+        Assert.Null(store.Options.Credential);
+
+        Assert.Equal("EnvironmentReferenceMissing", Assert.Throws<OpsException>(() => store.Resolve()).ErrorId);
+        Environment.SetEnvironmentVariable(variable, "secret-value");
+        try
+        {
+            var credential = store.Resolve().Credential!;
+            Assert.Equal(("AKIAEXAMPLE", "secret-value"), (credential.UserName, credential.Password));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Theory]
+    [InlineData("SecretKey", "plain-secret", "Store.SecretKey must be a reference")]
+    [InlineData("PartSizeMB", 2, "Store.PartSizeMB")]
+    [InlineData("ChunkEncoding", "no", "Store.ChunkEncoding must be $true or $false")]
+    public void InvalidS3SettingsNameTheKey(string key, object value, string problem)
+    {
+        var data = Minimal();
+        var store = new Hashtable { ["S3Bucket"] = "backups", ["AccessKey"] = "AKIA", ["SecretKey"] = "env:X" };
+        store[key] = value;
+        data["Store"] = store;
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal("EnvironmentFileInvalid", error.ErrorId);
+        Assert.Contains(problem, error.Message);
+        Assert.DoesNotContain("plain-secret", error.Message);
     }
 }

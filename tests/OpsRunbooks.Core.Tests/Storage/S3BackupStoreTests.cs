@@ -10,10 +10,8 @@ namespace OpsRunbooks.Core.Tests.Storage;
 [Collection(ServicesCollection.Name)]
 public sealed class S3BackupStoreTests(ServicesFixture services)
 {
-    private readonly List<string> _warnings = new();
-
-    private S3BackupStore Store(string prefix, bool chunkEncoding = false, long partSize = S3StoreOptions.MinimumPartSize) => new(
-        new S3StoreOptions(S3Service.Bucket)
+    private S3BackupStore Store(string prefix, bool chunkEncoding = false, long partSize = S3StoreOptions.MinimumPartSize) =>
+        new(new S3StoreOptions(S3Service.Bucket)
         {
             Prefix = prefix,
             Endpoint = services.S3.Endpoint,
@@ -24,7 +22,7 @@ public sealed class S3BackupStoreTests(ServicesFixture services)
             StorageClass = "STANDARD_IA",
             MaxAttempts = 2,
             RetryDelay = TimeSpan.FromMilliseconds(100),
-        }, _warnings.Add);
+        });
 
     private static string UniquePrefix() => "test-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -56,9 +54,11 @@ public sealed class S3BackupStoreTests(ServicesFixture services)
         var upload = await store.BeginUploadAsync("db/b.dump.pgp", new Dictionary<string, string>(), CancellationToken.None);
         upload.Content.Write(new byte[6 * 1024 * 1024]);
         Assert.Empty(await ListAsync(store, ""));
-        await upload.AbortAsync();
+        var note = await upload.AbortAsync();
         await upload.DisposeAsync();
         Assert.Empty(await ListAsync(store, ""));
+        // s3rver does not implement AbortMultipartUpload: the store says so instead of failing.
+        Assert.True(note is null || note.Contains("Could not abort", StringComparison.Ordinal), note);
     }
 
     [Fact]

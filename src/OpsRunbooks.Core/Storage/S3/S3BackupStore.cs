@@ -13,14 +13,11 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
 {
     private readonly IAmazonS3 _client;
     private readonly S3Retry _retry;
-    private readonly Action<string> _onWarning;
 
-    /// <param name="onWarning">Told of cleanup that could not be done, such as an abort the server does not support.</param>
-    public S3BackupStore(S3StoreOptions options, Action<string>? onWarning = null)
+    public S3BackupStore(S3StoreOptions options)
     {
         options.Validate();
         Options = options;
-        _onWarning = onWarning ?? (_ => { });
         _retry = new S3Retry(options);
         _client = CreateClient(options);
     }
@@ -33,7 +30,6 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
 
     internal IAmazonS3 Client => _client;
     internal S3Retry Retry => _retry;
-    internal Action<string> OnWarning => _onWarning;
 
     public string KeyOf(string name) => Options.KeyPrefix + name;
 

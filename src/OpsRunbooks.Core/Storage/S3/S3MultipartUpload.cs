@@ -54,9 +54,9 @@ internal sealed class S3MultipartUpload : IArtifactUpload
         _finished = true;
     }
 
-    public async Task AbortAsync()
+    public async Task<string?> AbortAsync()
     {
-        if (_finished) return;
+        if (_finished) return null;
         _finished = true;
         _abort.Cancel();
         try
@@ -71,10 +71,11 @@ internal sealed class S3MultipartUpload : IArtifactUpload
         {
             await _store.Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _store.Options.Bucket, Key = _key, UploadId = _uploadId })
                 .ConfigureAwait(false);
+            return null;
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
         {
-            _store.OnWarning($"Could not abort the multipart upload of '{_key}' ({e.Message}); its parts stay in the bucket until a lifecycle rule removes incomplete uploads. No manifest was written, so it is not a backup.");
+            return $"Could not abort the multipart upload of '{_key}' ({e.Message}); its parts stay in the bucket until a lifecycle rule removes incomplete uploads. No manifest was written, so it is not a backup.";
         }
     }
 

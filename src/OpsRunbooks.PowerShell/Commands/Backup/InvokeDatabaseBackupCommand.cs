@@ -85,6 +85,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
         {
             PgDumpPath = PgDumpPath is null ? null : GetUnresolvedProviderPathFromPSPath(PgDumpPath),
             Environment = Environment?.Name,
+            OnWarning = warning => Post(() => WriteWarning(warning)),
         };
     }
 
