@@ -23,8 +23,23 @@
         @{ Name = 'billing'; Server = 'primary' }
     )
 
-    # Where backups are written: a local directory (S3-compatible storage is planned).
-    Store           = @{ Path = '/var/backups/opsrunbooks' }
+    # Where backups are written: an S3 bucket (AWS or S3-compatible) ...
+    Store           = @{
+        S3Bucket     = 'acme-db-backups'
+        Prefix       = 'production'
+        Region       = 'eu-west-1'
+        StorageClass = 'STANDARD_IA'
+        # Leave AccessKey and SecretKey out to use the standard AWS credential chain (instance role,
+        # AWS_* variables, shared credentials file). SecretKey may only be a reference.
+        AccessKey    = 'env:OPSRUNBOOKS_S3_ACCESS_KEY'
+        SecretKey    = 'env:OPSRUNBOOKS_S3_SECRET_KEY'
+        # For an S3-compatible server: Endpoint = 'http://minio.internal:9000'; and, for servers that
+        # store aws-chunked bodies undecoded, ChunkEncoding = $false.
+        PartSizeMB        = 16
+        UploadConcurrency = 4
+    }
+    # ... or a local directory:
+    # Store         = @{ Path = '/var/backups/opsrunbooks' }
 
     # The OpenPGP public key backups are encrypted to (gpg --armor --export KEYID > backup.pub.asc).
     # Keep the private key off this host.
