@@ -39,7 +39,9 @@ public sealed class EnvironmentTests : IDisposable
         var environment = _session.Invoke("Get-OpsEnvironment -Name test -Path $environmentPath").EnsureSuccess().Output.Single();
         Assert.Equal("test", environment.Properties["Name"].Value);
         Assert.Equal(StorePath, environment.Properties["Store"].Value.ToString()!.Split(':', 2)[1]);
-        var text = string.Join("\n", _session.Invoke("Get-OpsEnvironment -Name test -Path $environmentPath | Out-String -Stream").Output);
+        const string everyValue = "$e = Get-OpsEnvironment -Name test -Path $environmentPath; $e.PSObject.Properties | ForEach-Object { \"$($_.Value)\" }; $e.DatabaseServers | ForEach-Object { $_.PSObject.Properties | ForEach-Object { \"$($_.Value)\" } }";
+        var text = string.Join("\n", _session.Invoke(everyValue).EnsureSuccess().Output);
+        Assert.Contains("env:" + _passwordVariable, text);
         Assert.DoesNotContain(_services.Postgres.Password, text);
         Assert.Contains("env:" + _passwordVariable, _session.Invoke("(Get-OpsEnvironment test -Path $environmentPath).DatabaseServers[0].Password.Reference").EnsureSuccess().Output.Single().ToString());
     }

@@ -86,4 +86,45 @@ public sealed class StoreScenarioTests(ServicesFixture services)
             File.Delete(slowPgDump);
         }
     }
+
+    [Fact]
+    public void AnEnvironmentFileCanNameAnS3Store()
+    {
+        var directory = Directory.CreateTempSubdirectory("opsrunbooks-env-s3-").FullName;
+        var secretVariable = "OPSRUNBOOKS_TEST_S3_SECRET_" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var passwordVariable = "OPSRUNBOOKS_TEST_PG_" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        var prefix = "env-" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(secretVariable, S3Service.SecretKey);
+        Environment.SetEnvironmentVariable(passwordVariable, services.Postgres.Password);
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "cloud.psd1"), $$"""
+                @{
+                    DatabaseServers = @{ main = @{ Host = '127.0.0.1'; Port = {{services.Postgres.Port}}; User = '{{services.Postgres.User}}'; Password = 'env:{{passwordVariable}}' } }
+                    Databases = @( @{ Name = '{{services.Postgres.SeedDatabase}}' } )
+                    Store = @{
+                        S3Bucket = '{{S3Service.Bucket}}'; Prefix = '{{prefix}}'; Endpoint = '{{services.S3.Endpoint}}'
+                        AccessKey = '{{S3Service.AccessKey}}'; SecretKey = 'env:{{secretVariable}}'
+                        ChunkEncoding = $false; PartSizeMB = 5; StorageClass = 'STANDARD_IA'
+                    }
+                    EncryptionKey = '{{services.Keys.PublicKeyPath}}'
+                }
+                """);
+            using var session = new EngineSession();
+            var result = session.InvokeFile(RepositoryPaths.Combine("runbooks", "backup", "Invoke-NightlyBackup.ps1"),
+                new System.Collections.Hashtable { ["Environment"] = "cloud", ["EnvironmentPath"] = directory }).EnsureSuccess();
+            var backup = result.Backups().Single();
+            var listed = session.Invoke("Get-DatabaseBackup -Environment (Get-OpsEnvironment cloud -Path $args[0])", directory).EnsureSuccess().Backups();
+            Assert.Equal(backup.Id, listed.Single().Id);
+            Assert.StartsWith($"s3://{S3Service.Bucket}/{prefix}/", listed.Single().Source.Properties["Store"].Value.ToString());
+            var shown = session.Invoke("(Get-OpsEnvironment cloud -Path $args[0]).Store.ToString()", directory).EnsureSuccess().Output.Single().ToString();
+            Assert.Equal($"s3://{S3Service.Bucket}/{prefix}/ at {services.S3.Endpoint}", shown);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(secretVariable, null);
+            Environment.SetEnvironmentVariable(passwordVariable, null);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -108,13 +108,16 @@ public sealed class EnvironmentDefinitionReader
             UploadConcurrency = OptionalInt(table, "UploadConcurrency", "Store", 1, 64) ?? defaults.UploadConcurrency,
             UseChunkEncoding = OptionalBool(table, "ChunkEncoding", "Store") ?? defaults.UseChunkEncoding,
         };
-        var accessKey = OptionalString(table, "AccessKey", "Store");
+        // Both keys are resolved when the store is opened, so a file can be read where they are not set.
+        var accessKey = Optional(table, "AccessKey") as string;
         var secretKey = Optional(table, "SecretKey") as string;
         if ((accessKey is null) != (secretKey is null))
             throw Invalid("Store", "needs both AccessKey and SecretKey, or neither (for the standard AWS credential chain)");
         if (secretKey is not null && !SecretReference.IsReference(secretKey))
             throw Invalid("Store.SecretKey", "must be a reference such as 'env:AWS_SECRET_ACCESS_KEY', not the key itself");
-        return new S3StoreDefinition(options, accessKey, secretKey is null ? null : new SecretReference(secretKey, _sourcePath, "Store.SecretKey"));
+        return new S3StoreDefinition(options,
+            accessKey is null ? null : new SecretReference(accessKey, _sourcePath, "Store.AccessKey"),
+            secretKey is null ? null : new SecretReference(secretKey, _sourcePath, "Store.SecretKey"));
     }
 
     private int? OptionalInt(IDictionary table, string name, string parentKey, int minimum, int maximum)

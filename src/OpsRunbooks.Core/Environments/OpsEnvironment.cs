@@ -49,12 +49,12 @@ public sealed record LocalStoreDefinition(string Path) : StoreDefinition
     public override string ToString() => "local:" + Path;
 }
 
-/// <summary>An S3 store; the secret key stays a reference until the store is opened.</summary>
-public sealed record S3StoreDefinition(S3StoreOptions Options, string? AccessKey, SecretReference? SecretKey) : StoreDefinition
+/// <summary>An S3 store; its keys stay references until the store is opened.</summary>
+public sealed record S3StoreDefinition(S3StoreOptions Options, SecretReference? AccessKey, SecretReference? SecretKey) : StoreDefinition
 {
     public S3StoreOptions Resolve() => AccessKey is null || SecretKey is null
         ? Options
-        : Options with { Credential = new NetworkCredential(AccessKey, SecretKey.Resolve()) };
+        : Options with { Credential = new NetworkCredential(AccessKey.Resolve(), SecretKey.Resolve()) };
 
     public override string ToString() => $"s3://{Options.Bucket}/{Options.KeyPrefix}" + (Options.Endpoint is null ? "" : $" at {Options.Endpoint}");
 }

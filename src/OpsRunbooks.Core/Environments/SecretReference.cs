@@ -21,8 +21,10 @@ public sealed class SecretReference
 
     public static bool IsReference(string value) => value.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The value: the variable's for an env:NAME reference, the text itself otherwise.</summary>
     public string Resolve()
     {
+        if (!IsReference(Reference)) return Reference;
         var variable = Reference[EnvironmentPrefix.Length..];
         return Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
@@ -30,5 +32,6 @@ public sealed class SecretReference
                 $"'{SourceFile}': {Key} refers to the environment variable {variable}, which is not set.", SourceFile);
     }
 
-    public override string ToString() => Reference;
+    /// <summary>The reference; a value written in the file itself is not shown.</summary>
+    public override string ToString() => IsReference(Reference) ? Reference : "(literal)";
 }
