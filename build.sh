@@ -29,10 +29,11 @@ test_all() {
     dotnet test OpsRunbooks.sln -c "$configuration" --no-build -nologo 2>&1 | tee "$log" || status=$?
     # dotnet test prints a summary per test assembly; add them up into one closing line.
     awk '/(Passed|Failed)! +- +Failed: /{
+            gsub(",", "")
             for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
             n++ }
          END { if (n == 0) { print "no test summary found"; exit 1 } printf "%d passed, %d failed\n", p, f }' \
-        "$log" | tr -d ','
+        "$log"
     rm -f "$log"
     return "$status"
 }
