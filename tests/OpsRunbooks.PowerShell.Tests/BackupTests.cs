@@ -152,63 +152,19 @@ public sealed class BackupTests(ServicesFixture services) : IDisposable
     [Fact]
     public async Task StoppingABackupKillsPgDumpAndLeavesNothingListed()
     {
-        // A pg_dump that dumps, then holds its output open: the backup is still running when it is stopped.
-        var marker = "opsrunbooks-slow-" + Guid.NewGuid().ToString("N")[..8];
-        var slowPgDump = Path.Combine(Path.GetTempPath(), marker);
-        File.WriteAllText(slowPgDump, $"""
-            #!/bin/bash
-            if [ "$1" = --version ]; then exec pg_dump --version; fi
-            pg_dump "$@"
-            exec -a {marker}-sleep sleep 300
-            """.Replace("\r", ""));
-        File.SetUnixFileMode(slowPgDump, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
-        try
-        {
-            using var shell = _context.Session.CreateShell();
-            shell.AddScript(BackupTestContext.BackupSeed + " -PgDumpPath $args[0]").AddArgument(slowPgDump);
-            var dumping = new TaskCompletionSource();
-            shell.Streams.Progress.DataAdded += (_, e) =>
-            {
-                if (shell.Streams.Progress[e.Index].StatusDescription.StartsWith("Dumping", StringComparison.Ordinal)) dumping.TrySetResult();
-            };
-            var running = shell.BeginInvoke();
-            await dumping.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            await Task.Delay(1500);
-            Assert.True(ProcessesNamed(marker).Any(), "the slow pg_dump should still run");
+        using var pgDump = new PausedPgDump(pauseSeconds: 300);
+        using var shell = _context.Session.CreateShell();
+        shell.AddScript(BackupTestContext.BackupSeed + " -PgDumpPath $args[0]").AddArgument(pgDump.PathName);
+        var running = await PausedPgDump.BeginUntilPhaseAsync(shell, "Dumping");
+        await Task.Delay(1500);
+        Assert.True(pgDump.RunningProcesses().Any(), "the paused pg_dump should still run");
 
-            await Task.Factory.FromAsync(shell.BeginStop(null, null), shell.EndStop).WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Throws<System.Management.Automation.PipelineStoppedException>(() => shell.EndInvoke(running));
+        await Task.Factory.FromAsync(shell.BeginStop(null, null), shell.EndStop).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Throws<System.Management.Automation.PipelineStoppedException>(() => shell.EndInvoke(running));
 
-            Assert.Empty(ProcessesNamed(marker));
-            Assert.Empty(_context.StoreFiles());
-            Assert.Empty(_context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Output);
-        }
-        finally
-        {
-            File.Delete(slowPgDump);
-        }
-    }
-
-    private static IEnumerable<int> ProcessesNamed(string marker) =>
-        Directory.EnumerateDirectories("/proc")
-            .Select(d => (Pid: Path.GetFileName(d), CommandLine: TryRead(Path.Combine(d, "cmdline"))))
-            .Where(p => int.TryParse(p.Pid, out _) && p.CommandLine.Contains(marker, StringComparison.Ordinal))
-            .Select(p => int.Parse(p.Pid));
-
-    private static string TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
+        Assert.Empty(pgDump.RunningProcesses());
+        Assert.Empty(_context.StoreFiles());
+        Assert.Empty(_context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Output);
     }
 
     private static int FreePort()

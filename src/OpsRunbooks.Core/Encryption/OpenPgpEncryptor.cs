@@ -1,3 +1,4 @@
+using OpsRunbooks.IO;
 using Org.BouncyCastle.Bcpg;
 using Org.BouncyCastle.Bcpg.OpenPgp;
 using Org.BouncyCastle.Security;
@@ -27,19 +28,11 @@ public static class OpenPgpEncryptor
     }
 
     /// <summary>Closes the literal packet, then the encrypted packet (which writes the integrity check).</summary>
-    private sealed class MessageStream(Stream literal, Stream encrypted) : Stream
+    private sealed class MessageStream(Stream literal, Stream encrypted) : WriteOnlyStream
     {
         public override void Write(byte[] buffer, int offset, int count) => literal.Write(buffer, offset, count);
         public override void Write(ReadOnlySpan<byte> buffer) => literal.Write(buffer);
         public override void Flush() => literal.Flush();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -6,7 +6,7 @@ namespace OpsRunbooks.IO;
 /// A write-only pass-through that hashes and counts what goes to the inner stream, so the checksum in
 /// a manifest is of exactly the stored bytes without reading them back.
 /// </summary>
-public sealed class HashingStream : Stream
+public sealed class HashingStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -17,8 +17,6 @@ public sealed class HashingStream : Stream
 
     /// <summary>Lower-case hex SHA-256 of everything written so far.</summary>
     public string GetSha256() => Convert.ToHexString(_hash.GetCurrentHash()).ToLowerInvariant();
-
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -40,14 +38,7 @@ public sealed class HashingStream : Stream
     public override void Flush() => _inner.Flush();
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
 
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
     public override long Length => BytesWritten;
-    public override long Position { get => BytesWritten; set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

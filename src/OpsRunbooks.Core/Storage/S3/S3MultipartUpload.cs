@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.S3;
 using Amazon.S3.Model;
+using OpsRunbooks.IO;
 
 namespace OpsRunbooks.Storage.S3;
 
@@ -137,14 +138,12 @@ internal sealed class S3MultipartUpload : IArtifactUpload
         }));
     }
 
-    private sealed class PartStream(S3MultipartUpload upload) : Stream
+    private sealed class PartStream(S3MultipartUpload upload) : WriteOnlyStream
     {
         private byte[]? _buffer;
         private int _partNumber;
 
         public int Filled { get; private set; }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> data)
         {
@@ -166,15 +165,5 @@ internal sealed class S3MultipartUpload : IArtifactUpload
             _buffer = null;
             Filled = 0;
         }
-
-        public override void Flush() { }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
