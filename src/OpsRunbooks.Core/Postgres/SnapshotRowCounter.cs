@@ -23,8 +23,9 @@ public sealed class SnapshotRowCounter : IAsyncDisposable
     public static async Task<SnapshotRowCounter> BeginAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await using (var readOnly = new NpgsqlCommand("SET TRANSACTION READ ONLY", connection, transaction))
-            await readOnly.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        // Counting runs beside pg_dump; parallel workers would only take CPU from the dump itself.
+        await using (var settings = new NpgsqlCommand("SET TRANSACTION READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0", connection, transaction))
+            await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var export = new NpgsqlCommand("SELECT pg_export_snapshot()", connection, transaction);
         var snapshot = (string)(await export.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         return new SnapshotRowCounter(connection, transaction, snapshot);
