@@ -45,6 +45,10 @@ public sealed class S3BackupStoreTests(ServicesFixture services)
 
         var listed = await ListAsync(store, "");
         Assert.Equal(data.Length, Assert.Single(listed).Size);
+
+        var head = await store.Client.GetObjectMetadataAsync(S3Service.Bucket, store.KeyOf("db/a.dump.pgp"));
+        Assert.Equal("db", head.Metadata["database"]);
+        Assert.Equal("STANDARD_IA", head.StorageClass?.Value);
     }
 
     [Fact]
