@@ -606,4 +606,46 @@ Describe 'Backups of a real PostgreSQL server' {
             Join-Path $whatIfEnvironmentPath 'store' | Should -Not -Exist
         }
     }
+
+    Context 'An S3 store' {
+        BeforeAll {
+            # The S3-compatible test server that tests/services/install.sh installs, on a free loopback port.
+            $s3Script = [System.IO.Path]::Combine($repositoryRoot, 'tests', 'services', 's3', 'node_modules', 's3rver', 'bin', 's3rver.js')
+            if (-not (Test-Path -LiteralPath $s3Script)) { throw "s3rver is not installed at $s3Script (run tests/services/install.sh)." }
+            $s3Directory = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-s3-').FullName
+            $s3Port = Get-ClosedPort
+            $s3Process = Start-Process -FilePath node -PassThru -ArgumentList @(
+                $s3Script, '--directory', $s3Directory, '--address', '127.0.0.1', '--port', $s3Port, '--silent', '--configure-bucket', 'pester')
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while ($true) {
+                try { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $s3Port).Dispose(); break }
+                catch { if ([datetime]::UtcNow -gt $deadline) { throw "s3rver did not listen on port $s3Port." }; Start-Sleep -Milliseconds 100 }
+            }
+            $s3Keys = [pscredential]::new('S3RVER', (ConvertTo-SecureString -String 'S3RVER' -AsPlainText -Force))
+            $s3Store = New-BackupStore -S3Bucket pester -Prefix "run-$([guid]::NewGuid().ToString('N').Substring(0, 8))" `
+                -Endpoint "http://127.0.0.1:$s3Port" -Credential $s3Keys -DisableChunkEncoding -PartSize 5MB
+        }
+
+        AfterAll {
+            if ($s3Process) { Stop-Process -Id $s3Process.Id -Force -ErrorAction SilentlyContinue }
+            if ($s3Directory) { Remove-Item -LiteralPath $s3Directory -Recurse -Force -ErrorAction SilentlyContinue }
+        }
+
+        It 'stores a backup whose downloaded bytes match the manifest checksum' {
+            $record = Invoke-TestBackup -Store $s3Store
+            $s3Store.Location | Should -BeLike 's3://pester/run-*'
+            (Get-DatabaseBackup -Store $s3Store).Id | Should -Be $record.Id
+
+            $stream = $s3Store.OpenReadAsync($record.ArtifactName, [System.Threading.CancellationToken]::None).GetAwaiter().GetResult()
+            try {
+                $hash = [System.Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($stream)).ToLowerInvariant()
+            }
+            finally { $stream.Dispose() }
+            $hash | Should -Be $record.Sha256
+        }
+
+        It 'refuses a part size below the S3 minimum' {
+            { New-BackupStore -S3Bucket pester -Endpoint "http://127.0.0.1:$s3Port" -PartSize 1MB } | Should -Throw
+        }
+    }
 }
