@@ -13,10 +13,28 @@ public static class BackupRemoval
     {
         var store = StoreOf(backup);
         CheckNames(backup);
-        await store.DeleteAsync(backup.ManifestName, cancellationToken).ConfigureAwait(false);
-        // Once the manifest is gone the backup no longer exists; finish the removal even if asked to stop.
-        await store.DeleteAsync(backup.ArtifactName, CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await store.DeleteAsync(backup.ManifestName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (OpsException or OperationCanceledException))
+        {
+            throw Failed(backup, store, $"its manifest could not be deleted ({e.Message}); it is still listed and nothing was removed", e);
+        }
+        try
+        {
+            // Once the manifest is gone the backup no longer exists; finish the removal even if asked to stop.
+            await store.DeleteAsync(backup.ArtifactName, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OpsException)
+        {
+            throw Failed(backup, store, $"its manifest is deleted, so it is no longer listed, but the artifact '{backup.ArtifactName}' "
+                + $"could not be ({e.Message}); delete it by hand", e);
+        }
     }
+
+    private static OpsException Failed(BackupRecord backup, IBackupStore store, string what, Exception inner) =>
+        new("BackupRemovalFailed", FailureKind.OperationFailed, $"Removing the backup '{backup.Id}' from {store.Location} failed: {what}.", backup, inner);
 
     /// <summary>The store a backup was listed from; a record made by hand has none.</summary>
     public static IBackupStore StoreOf(BackupRecord backup) =>

@@ -31,7 +31,7 @@ public sealed class BackupRemovalTests : IDisposable
     public async Task TheManifestGoesFirst()
     {
         var backup = await WriteAsync(_store, "app", Utc(2025, 6, 1));
-        var recording = new RecordingStore(_store, failArtifactDeletion: false);
+        var recording = new RecordingStore(_store);
         await BackupRemoval.RemoveAsync(Rebind(backup, recording), CancellationToken.None);
         Assert.Equal([backup.ManifestName, backup.ArtifactName], recording.Deleted);
     }
@@ -40,13 +40,30 @@ public sealed class BackupRemovalTests : IDisposable
     public async Task AnInterruptedRemovalLeavesNoListedBackupWithoutItsData()
     {
         var backup = await WriteAsync(_store, "app", Utc(2025, 6, 1));
-        var failing = new RecordingStore(_store, failArtifactDeletion: true);
+        var failing = new RecordingStore(_store, failDeleting: BackupNaming.ArtifactSuffix);
 
-        await Assert.ThrowsAsync<IOException>(() => BackupRemoval.RemoveAsync(Rebind(backup, failing), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OpsException>(() => BackupRemoval.RemoveAsync(Rebind(backup, failing), CancellationToken.None));
+        Assert.Equal("BackupRemovalFailed", error.ErrorId);
+        Assert.Contains("no longer listed", error.Message);
+        Assert.Contains(backup.ArtifactName, error.Message);
+        Assert.Contains("connection to the store was lost", error.Message);
 
         // The artifact is still there, but no manifest lists it: it is not a backup any more.
         Assert.Equal([backup.ArtifactName], Files());
         Assert.Empty(await ListAsync(_store));
+    }
+
+    [Fact]
+    public async Task WhenTheManifestCannotBeDeletedNothingIsRemoved()
+    {
+        var backup = await WriteAsync(_store, "app", Utc(2025, 6, 1));
+        var failing = new RecordingStore(_store, failDeleting: BackupNaming.ManifestSuffix);
+
+        var error = await Assert.ThrowsAsync<OpsException>(() => BackupRemoval.RemoveAsync(Rebind(backup, failing), CancellationToken.None));
+        Assert.Equal("BackupRemovalFailed", error.ErrorId);
+        Assert.Contains("nothing was removed", error.Message);
+        Assert.Empty(failing.Deleted);
+        Assert.Equal([backup.Id], (await ListAsync(_store)).Select(b => b.Id));
     }
 
     [Fact]
@@ -90,8 +107,8 @@ public sealed class BackupRemovalTests : IDisposable
         return backup;
     }
 
-    /// <summary>A store that records what is deleted through it and can fail deleting artifacts, as a lost connection would.</summary>
-    private sealed class RecordingStore(IBackupStore inner, bool failArtifactDeletion) : IBackupStore
+    /// <summary>A store that records what is deleted through it and can fail deleting names with a suffix, as a lost connection would.</summary>
+    private sealed class RecordingStore(IBackupStore inner, string? failDeleting = null) : IBackupStore
     {
         public List<string> Deleted { get; } = [];
 
@@ -109,7 +126,7 @@ public sealed class BackupRemovalTests : IDisposable
 
         public Task DeleteAsync(string name, CancellationToken cancellationToken)
         {
-            if (failArtifactDeletion && name.EndsWith(BackupNaming.ArtifactSuffix, StringComparison.Ordinal))
+            if (failDeleting is not null && name.EndsWith(failDeleting, StringComparison.Ordinal))
                 throw new IOException("The connection to the store was lost.");
             Deleted.Add(name);
             return inner.DeleteAsync(name, cancellationToken);
