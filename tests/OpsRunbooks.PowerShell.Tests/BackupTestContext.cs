@@ -1,28 +1,33 @@
 using System.Security;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using OpsRunbooks.TestSupport;
 
 namespace OpsRunbooks.PowerShell.Tests;
 
-/// <summary>A fresh store directory and an engine session with $credential, $store, $key and server variables set.</summary>
+/// <summary>A fresh store (a local directory unless given another) and an engine session with $credential, $store, $key and server variables set.</summary>
 public sealed class BackupTestContext : IDisposable
 {
-    public BackupTestContext(ServicesFixture services)
+    public BackupTestContext(ServicesFixture services, ITestStore? store = null)
     {
         Services = services;
-        StorePath = Directory.CreateTempSubdirectory("opsrunbooks-store-").FullName;
+        Store = store ?? new LocalTestStore();
         Session = new EngineSession();
         Session.SetVariable("server", services.Postgres.Host);
         Session.SetVariable("port", services.Postgres.Port);
         Session.SetVariable("database", services.Postgres.SeedDatabase);
         Session.SetVariable("credential", Credential(services.Postgres.User, services.Postgres.Password));
         Session.SetVariable("key", services.Keys.PublicKeyPath);
-        Session.Invoke("$store = New-BackupStore -Path $args[0]", StorePath).EnsureSuccess();
+        Session.Invoke("$store = " + Store.NewStoreExpression).EnsureSuccess();
     }
 
     public ServicesFixture Services { get; }
     public PostgresService Postgres => Services.Postgres;
-    public string StorePath { get; }
+    public ITestStore Store { get; }
     public EngineSession Session { get; }
+
+    /// <summary>The directory of a local store, for tests that look at its files.</summary>
+    public string StorePath => ((LocalTestStore)Store).Path;
 
     public const string BackupSeed =
         "Invoke-DatabaseBackup -Server $server -Port $port -Database $database -Credential $credential -Store $store -EncryptionKey $key";
@@ -34,13 +39,29 @@ public sealed class BackupTestContext : IDisposable
         return new System.Management.Automation.PSCredential(user, secure);
     }
 
-    /// <summary>Every file in the store, partial ones included, relative to it.</summary>
-    public IReadOnlyList<string> StoreFiles() =>
-        Directory.EnumerateFiles(StorePath, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(StorePath, f)).Order().ToList();
+    /// <summary>Every object in the store, partial ones included, by name.</summary>
+    public IReadOnlyList<string> StoreFiles() => Store.ObjectNames();
+
+    /// <summary>Real backups of the seed database, made one after the other.</summary>
+    public IReadOnlyList<BackupView> BackUpSeed(int count) =>
+        Enumerable.Range(0, count).Select(_ => Session.Invoke(BackupSeed).EnsureSuccess().Backups().Single()).ToList();
+
+    /// <summary>Rewrites a backup's manifest in the store: moves it in time (finished two minutes after it started) or changes its size.</summary>
+    public void RewriteManifest(BackupView backup, DateTime? startedUtc = null, long? storedBytes = null)
+    {
+        var manifest = JsonNode.Parse(Store.ReadText(backup.ManifestName))!.AsObject();
+        if (startedUtc is { } started)
+        {
+            manifest["startedUtc"] = started;
+            manifest["finishedUtc"] = started.AddMinutes(2);
+        }
+        if (storedBytes is { } bytes) manifest["storedBytes"] = bytes;
+        Store.WriteText(backup.ManifestName, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
 
     public void Dispose()
     {
         Session.Dispose();
-        Directory.Delete(StorePath, recursive: true);
+        Store.Dispose();
     }
 }
