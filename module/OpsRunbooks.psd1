@@ -10,10 +10,13 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpsRunbooks.format.ps1xml')
     CmdletsToExport      = @(
+        'Get-BackupRetentionPlan'
         'Get-DatabaseBackup'
         'Get-OpsEnvironment'
         'Invoke-DatabaseBackup'
         'New-BackupStore'
+        'Remove-DatabaseBackup'
+        'Test-BackupFreshness'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -17,6 +17,10 @@
     Store           = @{ Path = '../../out/local-store' }
     EncryptionKey   = 'env:OPSRUNBOOKS_BACKUP_KEY'
     Thresholds      = @{
-        BackupMaximumAge = '1.00:00:00'
+        BackupMaximumAge     = '1.00:00:00'
+        RetentionDaily       = 7
+        RetentionWeekly      = 4
+        RetentionMonthly     = 12
+        RetentionKeepMinimum = 3
     }
 }

@@ -45,8 +45,23 @@
     # Keep the private key off this host.
     EncryptionKey   = '/etc/opsrunbooks/backup.pub.asc'
 
-    # Limits the checks use; a timespan is days.hours:minutes:seconds.
+    # Limits the checks use; a timespan is days.hours:minutes:seconds. Every key is optional; the values
+    # shown are the defaults.
     Thresholds      = @{
-        BackupMaximumAge = '1.00:00:00'
+        # Test-BackupFreshness: the newest backup of each database must be younger than this...
+        BackupMaximumAge          = '1.00:00:00'
+        # ...and its size within this many percent of the median of the previous SizeBaselineCount ones
+        # (a warning beyond it), critical when it dropped by more than SizeCriticalDropPercent or grew
+        # by more than SizeCriticalGrowthPercent.
+        SizeWarningPercent        = 20
+        SizeCriticalGrowthPercent = 100
+        SizeCriticalDropPercent   = 50
+        SizeBaselineCount         = 7
+        # Invoke-BackupRetention.ps1: keep the newest backup of the last 7 days, 4 ISO weeks and
+        # 12 months that have backups, and never fewer than 3 backups of a database.
+        RetentionDaily            = 7
+        RetentionWeekly           = 4
+        RetentionMonthly          = 12
+        RetentionKeepMinimum      = 3
     }
 }

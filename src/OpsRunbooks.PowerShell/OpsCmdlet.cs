@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using OpsRunbooks.Backup;
+using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.PowerShell;
 
@@ -38,6 +40,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
             await work(token).ConfigureAwait(false);
             return true;
         });
+
+    /// <summary>The backups of a store, newest first; a manifest that cannot be read is reported as an error and left out.</summary>
+    protected IReadOnlyList<BackupRecord> ListBackups(IBackupStore store, string? database, int? newest = null) =>
+        Run(token => BackupCatalog.ListAsync(store, database, newest, unreadable => Post(() => WriteError(ErrorRecords.From(unreadable))), token));
 
     /// <summary>
     /// Runs one unit of work and reports an expected failure as a non-terminating error, so the

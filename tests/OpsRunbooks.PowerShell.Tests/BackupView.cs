@@ -35,8 +35,45 @@ public sealed record BackupView(PSObject Source)
     private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
 }
 
+/// <summary>A RetentionDecision read through its PowerShell properties.</summary>
+public sealed record DecisionView(PSObject Source)
+{
+    public string Database => Get<string>();
+    public string Id => Get<string>();
+    public DateTime StartedUtc => Get<DateTime>();
+    public string Action => Source.Properties[nameof(Action)].Value.ToString()!;
+    public string Reason => Get<string>();
+    public BackupView Backup => new(PSObject.AsPSObject(Source.Properties[nameof(Backup)].Value));
+
+    private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
+}
+
+/// <summary>A BackupFreshnessResult read through its PowerShell properties.</summary>
+public sealed record FreshnessView(PSObject Source)
+{
+    public string Database => Get<string>();
+    public string Status => Source.Properties[nameof(Status)].Value.ToString()!;
+    public string? NewestBackupId => Get<string?>();
+    public TimeSpan? Age => Get<TimeSpan?>();
+    public TimeSpan MaximumAge => Get<TimeSpan>();
+    public long? NewestBytes => Get<long?>();
+    public long? MedianBytes => Get<long?>();
+    public double? SizeChangePercent => Get<double?>();
+    public string[] Reasons => Get<string[]>();
+    public int Count => Get<int>();
+    public long TotalBytes => Get<long>();
+
+    private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
+}
+
 public static class EngineResultExtensions
 {
-    public static IReadOnlyList<BackupView> Backups(this EngineResult result) =>
-        result.Output.Where(o => o.BaseObject.GetType().FullName == "OpsRunbooks.Backup.BackupRecord").Select(o => new BackupView(o)).ToList();
+    public static IReadOnlyList<BackupView> Backups(this EngineResult result) => Of(result, "OpsRunbooks.Backup.BackupRecord", o => new BackupView(o));
+
+    public static IReadOnlyList<DecisionView> Decisions(this EngineResult result) => Of(result, "OpsRunbooks.Backup.RetentionDecision", o => new DecisionView(o));
+
+    public static IReadOnlyList<FreshnessView> Freshness(this EngineResult result) => Of(result, "OpsRunbooks.Backup.BackupFreshnessResult", o => new FreshnessView(o));
+
+    private static List<T> Of<T>(EngineResult result, string typeName, Func<PSObject, T> view) =>
+        result.Output.Where(o => o.BaseObject.GetType().FullName == typeName).Select(view).ToList();
 }

@@ -7,27 +7,17 @@ namespace OpsRunbooks.PowerShell.Tests;
 public sealed class EnvironmentTests : IDisposable
 {
     private readonly ServicesFixture _services;
-    private readonly string _directory = Directory.CreateTempSubdirectory("opsrunbooks-env-").FullName;
-    private readonly string _passwordVariable = "OPSRUNBOOKS_TEST_PGPASSWORD_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+    private readonly TestEnvironment _environment;
+    private readonly string _directory;
+    private readonly string _passwordVariable;
     private readonly EngineSession _session = new();
 
     public EnvironmentTests(ServicesFixture services)
     {
         _services = services;
-        Environment.SetEnvironmentVariable(_passwordVariable, services.Postgres.Password);
-        File.WriteAllText(Path.Combine(_directory, "test.psd1"), $$"""
-            # A test environment: the seeded database, a store beside this file.
-            @{
-                Name = 'test'
-                DatabaseServers = @{
-                    primary = @{ Host = '{{services.Postgres.Host}}'; Port = {{services.Postgres.Port}}; User = '{{services.Postgres.User}}'; Password = 'env:{{_passwordVariable}}' }
-                }
-                Databases = @( @{ Name = '{{services.Postgres.SeedDatabase}}'; Server = 'primary' } )
-                Store = @{ Path = 'store' }
-                EncryptionKey = '{{services.Keys.PublicKeyPath}}'
-                Thresholds = @{ BackupMaximumAge = '1.00:00:00' }
-            }
-            """);
+        _environment = new TestEnvironment(services);
+        _directory = _environment.Directory;
+        _passwordVariable = _environment.PasswordVariable;
         _session.SetVariable("environmentPath", _directory);
     }
 
@@ -89,6 +79,8 @@ public sealed class EnvironmentTests : IDisposable
     [InlineData("@{ DatabaseServers = @{ db = @{ Host = 'h'; Port = 'eighty'; User = 'u'; Password = 'env:X' } } }", "DatabaseServers.db.Port")]
     [InlineData("@{ Databases = @( @{ Name = 'app'; Server = 'nowhere' } ) }", "Databases[0].Server")]
     [InlineData("Remove-Item /tmp/x; @{ }", "exactly one hashtable")]
+    [InlineData("@{ Thresholds = @{ RetentionDaily = 'seven' } }", "Thresholds.RetentionDaily is 'seven'")]
+    [InlineData("@{ Thresholds = @{ BackupMaximumAge = 'a day' } }", "Thresholds.BackupMaximumAge is 'a day'")]
     public void AMalformedFileIsRefusedNamingFileAndKey(string content, string expected)
     {
         File.WriteAllText(Path.Combine(_directory, "broken.psd1"), content);
@@ -140,8 +132,7 @@ public sealed class EnvironmentTests : IDisposable
 
     public void Dispose()
     {
-        Environment.SetEnvironmentVariable(_passwordVariable, null);
         _session.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _environment.Dispose();
     }
 }

@@ -9,7 +9,7 @@ public sealed class RunnerTests(ServicesFixture services) : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("opsrunbooks-runner-").FullName;
 
-    private static string Runner => Path.Combine(
+    internal static string Runner => Path.Combine(
         Path.GetDirectoryName(typeof(RunnerTests).Assembly.Location)!.Replace("OpsRunbooks.PowerShell.Tests", "OpsRunbooks.Runner")
             .Replace(Path.Combine("tests", "OpsRunbooks.Runner"), Path.Combine("src", "OpsRunbooks.Runner")),
         "opsrunbook.dll");

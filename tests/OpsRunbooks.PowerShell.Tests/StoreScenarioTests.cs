@@ -9,19 +9,19 @@ namespace OpsRunbooks.PowerShell.Tests;
 public sealed class StoreScenarioTests(ServicesFixture services)
 {
     [Theory]
-    [InlineData(StoreKind.Local)]
-    [InlineData(StoreKind.S3)]
-    public async Task BackupsAreStoredListedAndDecryptable(StoreKind kind)
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task BackupsAreStoredListedAndDecryptable(string kind)
     {
-        using var context = new BackupTestContext(services, kind);
+        using var context = new BackupTestContext(services, TestStores.Create(kind, services));
         var first = context.Session.Invoke(BackupTestContext.BackupSeed).EnsureSuccess().Backups().Single();
         var second = context.Session.Invoke(BackupTestContext.BackupSeed).EnsureSuccess().Backups().Single();
 
         var listed = context.Session.Invoke("Get-DatabaseBackup -Store $store -Database $database").EnsureSuccess().Backups();
         Assert.Equal([second.Id, first.Id], listed.Select(b => b.Id));
-        Assert.Equal([first.ArtifactName, first.ManifestName, second.ArtifactName, second.ManifestName], context.StoredNames());
+        Assert.Equal([first.ArtifactName, first.ManifestName, second.ArtifactName, second.ManifestName], context.StoreFiles());
 
-        var artifact = context.ReadObject(second.ArtifactName);
+        var artifact = context.ReadThroughModule(second.ArtifactName);
+        Assert.Equal(artifact, context.Store.ReadBytes(second.ArtifactName));
         Assert.Equal(second.StoredBytes, artifact.Length);
         Assert.Equal(second.Sha256, Convert.ToHexString(SHA256.HashData(artifact)).ToLowerInvariant());
 
@@ -44,7 +44,7 @@ public sealed class StoreScenarioTests(ServicesFixture services)
     [Fact]
     public async Task AnUploadWhoseServerGoesAwayLeavesNoBackupAndALaterOneSucceeds()
     {
-        using var context = new BackupTestContext(services, StoreKind.S3);
+        using var context = new BackupTestContext(services, TestStores.Create(TestStores.S3, services));
         using var pgDump = new PausedPgDump(pauseSeconds: 3);
         using var shell = context.Session.CreateShell();
         shell.AddScript(BackupTestContext.BackupSeed + " -PgDumpPath $args[0]").AddArgument(pgDump.PathName);
@@ -64,10 +64,10 @@ public sealed class StoreScenarioTests(ServicesFixture services)
         }
 
         Assert.Empty(context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Output);
-        Assert.DoesNotContain(context.StoredNames(), n => n.EndsWith(".manifest.json", StringComparison.Ordinal));
+        Assert.DoesNotContain(context.StoreFiles(), n => n.EndsWith(".manifest.json", StringComparison.Ordinal));
 
         var later = context.Session.Invoke(BackupTestContext.BackupSeed).EnsureSuccess().Backups().Single();
-        Assert.Equal(later.Sha256, Convert.ToHexString(SHA256.HashData(context.ReadObject(later.ArtifactName))).ToLowerInvariant());
+        Assert.Equal(later.Sha256, Convert.ToHexString(SHA256.HashData(context.Store.ReadBytes(later.ArtifactName))).ToLowerInvariant());
         Assert.Equal([later.Id], context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Backups().Select(b => b.Id));
     }
 

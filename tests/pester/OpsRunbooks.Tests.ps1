@@ -332,6 +332,62 @@ Describe 'Backups of a real PostgreSQL server' {
             return [System.IO.Path]::Combine($Record.Store.RootPath, $Record.ArtifactName)
         }
 
+        # Moves a backup in time, or changes its size, by rewriting its manifest in the store.
+        function Set-TestManifest {
+            param(
+                [Parameter(Mandatory)] $Record,
+                [datetime] $StartedUtc,
+                [long] $StoredBytes = -1
+            )
+            $path = [System.IO.Path]::Combine($Record.Store.RootPath, $Record.ManifestName)
+            $json = Get-Content -LiteralPath $path -Raw
+            if ($PSBoundParameters.ContainsKey('StartedUtc')) {
+                $started = [datetime]::SpecifyKind($StartedUtc, 'Utc')
+                $json = $json -replace '"startedUtc":\s*"[^"]*"', ('"startedUtc": "' + $started.ToString('o') + '"')
+                $json = $json -replace '"finishedUtc":\s*"[^"]*"', ('"finishedUtc": "' + $started.AddMinutes(2).ToString('o') + '"')
+            }
+            if ($StoredBytes -ge 0) {
+                $json = $json -replace '"storedBytes":\s*\d+', ('"storedBytes": ' + $StoredBytes)
+            }
+            Set-Content -LiteralPath $path -Value $json -Encoding utf8NoBOM
+        }
+
+        # The text of an environment file for the test server: its databases, a store beside the file, thresholds.
+        function New-TestEnvironmentContent {
+            param(
+                [Parameter(Mandatory)][string] $Name,
+                [Parameter(Mandatory)][string[]] $Databases,
+                [System.Collections.IDictionary] $Thresholds = @{ BackupMaximumAge = '1.00:00:00' }
+            )
+            $databaseLines = foreach ($database in $Databases) { "        @{ Name = $(ConvertTo-QuotedLiteral $database); Server = 'primary' }" }
+            $thresholdLines = foreach ($key in $Thresholds.Keys) {
+                $value = $Thresholds[$key]
+                $literal = if ($value -is [string]) { ConvertTo-QuotedLiteral $value } else { "$value" }
+                "        $key = $literal"
+            }
+            return @"
+@{
+    Name            = $(ConvertTo-QuotedLiteral $Name)
+    DatabaseServers = @{
+        primary = @{
+            Host     = $(ConvertTo-QuotedLiteral $pg.PGHOST)
+            Port     = $serverPort
+            User     = $(ConvertTo-QuotedLiteral $pg.PGUSER)
+            Password = 'env:OPSRUNBOOKS_PESTER_PGPASSWORD'
+        }
+    }
+    Databases       = @(
+$($databaseLines -join "`n")
+    )
+    Store           = @{ Path = 'store' }
+    EncryptionKey   = $(ConvertTo-QuotedLiteral $publicKeyPath)
+    Thresholds      = @{
+$($thresholdLines -join "`n")
+    }
+}
+"@
+        }
+
         # A TCP port on loopback where nothing listens.
         function Get-ClosedPort {
             $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
@@ -558,28 +614,7 @@ Describe 'Backups of a real PostgreSQL server' {
             Invoke-Psql -Database 'postgres' -Sql 'CREATE DATABASE pester_runbook' | Out-Null
             Invoke-Psql -Database 'pester_runbook' -Sql 'CREATE TABLE public.jobs (id integer PRIMARY KEY); INSERT INTO public.jobs SELECT generate_series(1, 25)' | Out-Null
 
-            $environmentContent = @"
-@{
-    Name            = 'pesternightly'
-    DatabaseServers = @{
-        primary = @{
-            Host     = $(ConvertTo-QuotedLiteral $pg.PGHOST)
-            Port     = $serverPort
-            User     = $(ConvertTo-QuotedLiteral $pg.PGUSER)
-            Password = 'env:OPSRUNBOOKS_PESTER_PGPASSWORD'
-        }
-    }
-    Databases       = @(
-        @{ Name = $(ConvertTo-QuotedLiteral $runbookDatabases[0]); Server = 'primary' }
-        @{ Name = $(ConvertTo-QuotedLiteral $runbookDatabases[1]); Server = 'primary' }
-    )
-    Store           = @{ Path = 'store' }
-    EncryptionKey   = $(ConvertTo-QuotedLiteral $publicKeyPath)
-    Thresholds      = @{
-        BackupMaximumAge = '1.00:00:00'
-    }
-}
-"@
+            $environmentContent = New-TestEnvironmentContent -Name 'pesternightly' -Databases $runbookDatabases
             $runbookEnvironmentPath = New-EnvironmentDirectory -Name 'pesternightly' -Content $environmentContent
             $runbookStorePath = Join-Path $runbookEnvironmentPath 'store'
         }
@@ -646,6 +681,142 @@ Describe 'Backups of a real PostgreSQL server' {
 
         It 'refuses a part size below the S3 minimum' {
             { New-BackupStore -S3Bucket pester -Endpoint "http://127.0.0.1:$s3Port" -PartSize 1MB } | Should -Throw
+        }
+    }
+
+    Context 'Retention: Get-BackupRetentionPlan and Remove-DatabaseBackup' {
+        BeforeAll {
+            $retentionStorePath = New-ScratchDirectory -Name 'store-retention'
+            $retentionStore = New-BackupStore -Path $retentionStorePath
+            # Six backups over two months, newest first: 2025-03-12 is a Wednesday of ISO week 11, 2025-03-05 one of week 10.
+            $spread = @('2025-03-12T10:00:00Z', '2025-03-11T02:00:00Z', '2025-03-05T02:00:00Z', '2025-02-20T02:00:00Z', '2025-01-15T02:00:00Z', '2025-01-10T02:00:00Z') |
+                ForEach-Object { [datetime]::Parse($_, [cultureinfo]::InvariantCulture, 'AdjustToUniversal') }
+            $made = @(1..6 | ForEach-Object { Invoke-TestBackup -Store $retentionStore })
+            for ($i = 0; $i -lt 6; $i++) { Set-TestManifest -Record $made[5 - $i] -StartedUtc $spread[$i] }
+            $newestFirst = @(Get-DatabaseBackup -Store $retentionStore -ErrorAction Stop)
+        }
+
+        It 'plans one decision per backup, with the most specific reason' {
+            $plan = @($newestFirst | Get-BackupRetentionPlan -Daily 1 -Weekly 2 -Monthly 3 -KeepMinimum 0 -ErrorAction Stop)
+            $plan | Should -HaveCount 6
+            $plan[0].GetType().FullName | Should -Be 'OpsRunbooks.Backup.RetentionDecision'
+            $plan.Id | Should -Be $newestFirst.Id
+            $plan.Reason | Should -Be @('daily 1 of 1', 'beyond policy', 'weekly 2 of 2', 'monthly 2 of 3', 'monthly 3 of 3', 'beyond policy')
+            @($plan | ForEach-Object { "$($_.Action)" }) | Should -Be @('Keep', 'Remove', 'Keep', 'Keep', 'Keep', 'Remove')
+            $plan[0].Backup.Sha256 | Should -Be $newestFirst[0].Sha256
+        }
+
+        It 'keeps the newest backups up to -KeepMinimum' {
+            $plan = @($newestFirst | Get-BackupRetentionPlan -Daily 1 -Weekly 0 -Monthly 0 -KeepMinimum 3 -ErrorAction Stop)
+            $plan.Reason | Should -Be @('daily 1 of 1', 'minimum 2 of 3', 'minimum 3 of 3', 'beyond policy', 'beyond policy', 'beyond policy')
+        }
+
+        It 'removes nothing with -WhatIf' {
+            $output = Get-DatabaseBackup -Store $retentionStore | Get-BackupRetentionPlan -Daily 2 -Weekly 1 -Monthly 1 | Remove-DatabaseBackup -WhatIf -PassThru
+            $output | Should -BeNullOrEmpty
+            @(Get-DatabaseBackup -Store $retentionStore -ErrorAction Stop) | Should -HaveCount 6
+        }
+
+        It 'refuses a policy that would remove every backup, and removes nothing' {
+            $output = Get-DatabaseBackup -Store $retentionStore | Get-BackupRetentionPlan -Daily 0 -Weekly 0 -Monthly 0 -KeepMinimum 0 -ErrorAction SilentlyContinue -ErrorVariable failures |
+                Remove-DatabaseBackup -Confirm:$false
+            $output | Should -BeNullOrEmpty
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'RetentionWouldRemoveAll*'
+            @(Get-DatabaseBackup -Store $retentionStore -ErrorAction Stop) | Should -HaveCount 6
+        }
+
+        It 'removes the manifest and artifact of every backup the policy does not keep' {
+            $removed = @(Get-DatabaseBackup -Store $retentionStore | Get-BackupRetentionPlan -Daily 2 -Weekly 1 -Monthly 1 |
+                    Remove-DatabaseBackup -Confirm:$false -PassThru -ErrorAction Stop)
+            # Two days, their week and month, and the default minimum of three keeps the third newest.
+            $removed.Id | Should -Be $newestFirst[3..5].Id
+            (Get-DatabaseBackup -Store $retentionStore -ErrorAction Stop).Id | Should -Be $newestFirst[0..2].Id
+            foreach ($record in $removed) {
+                [System.IO.Path]::Combine($retentionStorePath, $record.ManifestName) | Should -Not -Exist
+                Get-ArtifactPath $record | Should -Not -Exist
+            }
+            @(Get-ChildItem -LiteralPath $retentionStorePath -Recurse -File) | Should -HaveCount 6
+        }
+    }
+
+    Context 'Test-BackupFreshness' {
+        BeforeAll {
+            $freshnessStore = New-BackupStore -Path (New-ScratchDirectory -Name 'store-freshness')
+            $steady = @(1..4 | ForEach-Object { Invoke-TestBackup -Store $freshnessStore })
+            $newest = $steady[-1]
+        }
+
+        It 'is Healthy for a recent backup of a steady size' {
+            $result = Test-BackupFreshness -Store $freshnessStore -ErrorAction Stop
+            $result.GetType().FullName | Should -Be 'OpsRunbooks.Backup.BackupFreshnessResult'
+            "$($result.Status)" | Should -Be 'Healthy'
+            $result.Database | Should -Be $seedDatabase
+            $result.NewestBackupId | Should -Be $newest.Id
+            $result.Count | Should -Be 4
+            $result.Reasons | Should -BeNullOrEmpty
+            [math]::Abs($result.SizeChangePercent) | Should -BeLessOrEqual 20
+        }
+
+        It 'warns when the newest backup grew by 30 %' {
+            $median = (Test-BackupFreshness -Store $freshnessStore).MedianBytes
+            Set-TestManifest -Record $newest -StoredBytes ([long]($median * 1.3))
+            $result = Test-BackupFreshness -Store $freshnessStore -ErrorAction Stop
+            "$($result.Status)" | Should -Be 'Warning'
+            $result.Reasons[0] | Should -Match 'larger than the median'
+        }
+
+        It 'is Critical for a backup of 0 bytes' {
+            Set-TestManifest -Record $newest -StoredBytes 0
+            "$((Test-BackupFreshness -Store $freshnessStore).Status)" | Should -Be 'Critical'
+            Set-TestManifest -Record $newest -StoredBytes $newest.StoredBytes
+        }
+
+        It 'is Critical when the newest backup is older than -MaximumAge' {
+            $result = Test-BackupFreshness -Store $freshnessStore -MaximumAge ([timespan]::FromMilliseconds(1)) -ErrorAction Stop
+            "$($result.Status)" | Should -Be 'Critical'
+            $result.Reasons[0] | Should -Match 'more than the maximum age'
+        }
+
+        It 'is Critical for a database that has no backup' {
+            $results = @(Test-BackupFreshness -Store $freshnessStore -Database $seedDatabase, 'pester_never' -ErrorAction Stop)
+            $missing = $results | Where-Object Database -eq 'pester_never'
+            "$($missing.Status)" | Should -Be 'Critical'
+            $missing.Reasons | Should -Be @('no backup')
+            $missing.Count | Should -Be 0
+        }
+    }
+
+    Context 'runbooks Invoke-BackupRetention.ps1 and Test-MorningBackupStatus.ps1' {
+        BeforeAll {
+            $retentionRunbook = Join-Path $repositoryRoot 'runbooks/backup/Invoke-BackupRetention.ps1'
+            $morningRunbook = Join-Path $repositoryRoot 'runbooks/verification/Test-MorningBackupStatus.ps1'
+            $maintenanceContent = New-TestEnvironmentContent -Name 'pestermaintenance' -Databases $seedDatabase, 'pester_never_backed_up' -Thresholds ([ordered]@{
+                    BackupMaximumAge = '1.00:00:00'; RetentionDaily = 1; RetentionWeekly = 0; RetentionMonthly = 0; RetentionKeepMinimum = 2
+                })
+            $maintenancePath = New-EnvironmentDirectory -Name 'pestermaintenance' -Content $maintenanceContent
+            $maintenanceStore = New-BackupStore -Path (Join-Path $maintenancePath 'store')
+            $maintenanceBackups = @(1..3 | ForEach-Object { Invoke-TestBackup -Store $maintenanceStore })
+        }
+
+        It 'shows the plan and removes nothing with -WhatIf' {
+            $plan = @(& $retentionRunbook -Environment 'pestermaintenance' -EnvironmentPath $maintenancePath -WhatIf)
+            $plan.Reason | Should -Be @('daily 1 of 1', 'minimum 2 of 2', 'beyond policy')
+            @(Get-DatabaseBackup -Store $maintenanceStore -ErrorAction Stop) | Should -HaveCount 3
+        }
+
+        It 'removes the backups beyond the environment''s policy' {
+            $plan = @(& $retentionRunbook -Environment 'pestermaintenance' -EnvironmentPath $maintenancePath -ErrorAction Stop)
+            $plan | Should -HaveCount 3
+            (Get-DatabaseBackup -Store $maintenanceStore -ErrorAction Stop).Id | Should -Be @($maintenanceBackups[2].Id, $maintenanceBackups[1].Id)
+        }
+
+        It 'writes an error for a database without a backup and outputs every result' {
+            $results = @(& $morningRunbook -Environment 'pestermaintenance' -EnvironmentPath $maintenancePath -ErrorAction SilentlyContinue -ErrorVariable failures)
+            $results | Should -HaveCount 2
+            @($results | ForEach-Object { "$($_.Database)=$($_.Status)" }) | Should -Be @("$seedDatabase=Healthy", 'pester_never_backed_up=Critical')
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupStatusCritical*'
+            $failures[0].ToString() | Should -Match 'pester_never_backed_up'
         }
     }
 }

@@ -14,10 +14,14 @@ public static class BackupCatalog
         var records = new List<BackupRecord>();
         await foreach (var record in ReadManifestsAsync(store, database, onUnreadableManifest, cancellationToken).ConfigureAwait(false))
             records.Add(record);
-        IEnumerable<BackupRecord> ordered = records.OrderByDescending(r => r.StartedUtc).ThenByDescending(r => r.Id, StringComparer.Ordinal);
+        IEnumerable<BackupRecord> ordered = NewestFirst(records);
         if (newest is { } n) ordered = ordered.Take(n);
         return ordered.ToList();
     }
+
+    /// <summary>The order backups are listed and planned in: newest start first, ties broken by id.</summary>
+    public static IOrderedEnumerable<BackupRecord> NewestFirst(IEnumerable<BackupRecord> backups) =>
+        backups.OrderByDescending(r => r.StartedUtc).ThenByDescending(r => r.Id, StringComparer.Ordinal);
 
     private static async IAsyncEnumerable<BackupRecord> ReadManifestsAsync(IBackupStore store, string? database,
         Action<OpsException> onUnreadableManifest, [EnumeratorCancellation] CancellationToken cancellationToken)

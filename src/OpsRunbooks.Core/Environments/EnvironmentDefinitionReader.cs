@@ -62,7 +62,7 @@ public sealed class EnvironmentDefinitionReader
         }
 
         var keyPath = OptionalString(data, "EncryptionKey", null);
-        return new OpsEnvironment
+        var environment = new OpsEnvironment
         {
             Name = OptionalString(data, "Name", null) ?? defaultName,
             SourcePath = _sourcePath,
@@ -72,6 +72,8 @@ public sealed class EnvironmentDefinitionReader
             EncryptionKeyPath = keyPath is null ? null : ResolvePath(keyPath),
             Thresholds = thresholds,
         };
+        environment.ValidateThresholds();
+        return environment;
     }
 
     private DatabaseServerDefinition ReadServer(string name, IDictionary table)

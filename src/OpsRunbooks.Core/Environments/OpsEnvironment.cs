@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.Storage.S3;
@@ -26,6 +27,36 @@ public sealed class OpsEnvironment
         var definition = GetDatabase(database);
         var server = DatabaseServers.First(s => s.Name == definition.Server);
         return new PostgresTarget(server.Host, server.Port, definition.Name, new NetworkCredential(server.User, server.Password.Resolve()));
+    }
+
+    /// <summary>A Thresholds value that is a timespan (days.hours:minutes:seconds), or null when the file has none.</summary>
+    public TimeSpan? GetTimeSpanThreshold(string key) => ParseThreshold<TimeSpan>(key,
+        text => TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero ? value : null,
+        "a timespan longer than zero, written days.hours:minutes:seconds such as '1.00:00:00'");
+
+    /// <summary>A Thresholds value that is a whole number, 0 or more, or null when the file has none.</summary>
+    public int? GetCountThreshold(string key) => ParseThreshold<int>(key,
+        text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null,
+        "a whole number, 0 or more");
+
+    /// <summary>A Thresholds value that is a percentage, 0 or more (20 or 12.5), or null when the file has none.</summary>
+    public double? GetPercentThreshold(string key) => ParseThreshold<double>(key,
+        text => double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) ? value : null,
+        "a percentage, 0 or more, such as 20 or 12.5");
+
+    /// <summary>Reads every threshold the module knows, so a bad value fails when the file is read.</summary>
+    internal void ValidateThresholds()
+    {
+        foreach (var key in ThresholdKeys.TimeSpans) GetTimeSpanThreshold(key);
+        foreach (var key in ThresholdKeys.Percentages) GetPercentThreshold(key);
+        foreach (var key in ThresholdKeys.Counts) GetCountThreshold(key);
+    }
+
+    private T? ParseThreshold<T>(string key, Func<string, T?> parse, string expected) where T : struct
+    {
+        if (!Thresholds.TryGetValue(key, out var text)) return null;
+        return parse(text.Trim()) ?? throw new OpsException("EnvironmentFileInvalid", FailureKind.InvalidData,
+            $"'{SourcePath}': Thresholds.{key} is '{text}', which is not {expected}.", SourcePath);
     }
 
     public override string ToString() => Name;

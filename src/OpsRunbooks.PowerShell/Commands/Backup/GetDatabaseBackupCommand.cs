@@ -31,9 +31,7 @@ public sealed class GetDatabaseBackupCommand : OpsCmdlet
     protected override void ProcessRecord() => TryRun(() =>
     {
         var store = Store ?? BackupStoreFactory.ForEnvironment(Environment!);
-        var records = Run(token => BackupCatalog.ListAsync(store, Database, Newest,
-            unreadable => Post(() => WriteError(ErrorRecords.From(unreadable))), token));
-        foreach (var record in records)
+        foreach (var record in ListBackups(store, Database, Newest))
             WriteObject(record);
     });
 }

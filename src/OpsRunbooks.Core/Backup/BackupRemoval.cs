@@ -1,0 +1,58 @@
+using OpsRunbooks.Storage;
+
+namespace OpsRunbooks.Backup;
+
+/// <summary>
+/// Removes a backup from its store: the manifest first, then the artifact. The manifest is the commit
+/// point, so an interrupted removal leaves at worst an unlisted artifact, never a listed backup without
+/// its data.
+/// </summary>
+public static class BackupRemoval
+{
+    public static async Task RemoveAsync(BackupRecord backup, CancellationToken cancellationToken)
+    {
+        var store = StoreOf(backup);
+        CheckNames(backup);
+        try
+        {
+            await store.DeleteAsync(backup.ManifestName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not (OpsException or OperationCanceledException))
+        {
+            throw Failed(backup, store, $"its manifest could not be deleted ({e.Message}); it is still listed and nothing was removed", e);
+        }
+        try
+        {
+            // Once the manifest is gone the backup no longer exists; finish the removal even if asked to stop.
+            await store.DeleteAsync(backup.ArtifactName, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OpsException)
+        {
+            throw Failed(backup, store, $"its manifest is deleted, so it is no longer listed, but the artifact '{backup.ArtifactName}' "
+                + $"could not be ({e.Message}); delete it by hand", e);
+        }
+    }
+
+    private static OpsException Failed(BackupRecord backup, IBackupStore store, string what, Exception inner) =>
+        new("BackupRemovalFailed", FailureKind.OperationFailed, $"Removing the backup '{backup.Id}' from {store.Location} failed: {what}.", backup, inner);
+
+    /// <summary>The store a backup was listed from; a record made by hand has none.</summary>
+    public static IBackupStore StoreOf(BackupRecord backup) =>
+        backup.Store ?? throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
+            $"The backup '{backup.Id}' does not say which store it is in; remove backups that Get-DatabaseBackup lists.", backup);
+
+    /// <summary>Refuses names a manifest could not have been written with, so a damaged one never deletes another database's objects.</summary>
+    private static void CheckNames(BackupRecord backup)
+    {
+        var folder = BackupNaming.FolderOf(backup.Database);
+        if (backup.Database.Length == 0 || !IsIn(backup.ManifestName, folder, BackupNaming.ManifestSuffix)
+            || !IsIn(backup.ArtifactName, folder, BackupNaming.ArtifactSuffix))
+            throw new OpsException("BackupNamesInvalid", FailureKind.InvalidData,
+                $"The backup '{backup.Id}' names its manifest '{backup.ManifestName}' and artifact '{backup.ArtifactName}', "
+                + $"which are not a manifest and an artifact in the folder '{folder}'; nothing was removed.", backup);
+    }
+
+    private static bool IsIn(string name, string folder, string suffix) =>
+        name.StartsWith(folder, StringComparison.Ordinal) && name.EndsWith(suffix, StringComparison.Ordinal)
+        && name.IndexOf('/', folder.Length) < 0;
+}

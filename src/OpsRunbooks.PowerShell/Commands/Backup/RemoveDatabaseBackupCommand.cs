@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Management.Automation;
+using OpsRunbooks.Backup;
+
+namespace OpsRunbooks.PowerShell.Commands.Backup;
+
+/// <summary>
+/// Removes backups: BackupRecords, or the decisions of a retention plan (only those whose action is
+/// Remove). The manifest goes first, so an interrupted removal never leaves a listed backup without data.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "DatabaseBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(BackupRecord))]
+public sealed class RemoveDatabaseBackupCommand : OpsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public object[] Backup { get; set; } = [];
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var item in Backup)
+            TryRun(() => Remove(item is PSObject wrapped ? wrapped.BaseObject : item));
+    }
+
+    private void Remove(object item)
+    {
+        var (backup, why) = item switch
+        {
+            RetentionDecision { Action: RetentionAction.Keep } kept => (null, kept.Reason),
+            RetentionDecision decision => (decision.Backup, $" ({decision.Reason})"),
+            BackupRecord record => (record, ""),
+            _ => throw new OpsException("BackupInputInvalid", FailureKind.InvalidArgument,
+                $"Remove-DatabaseBackup removes a BackupRecord (from Get-DatabaseBackup) or a RetentionDecision (from Get-BackupRetentionPlan), not a {item.GetType().Name}.", item),
+        };
+        if (backup is null)
+        {
+            WriteVerbose($"Keeping {((RetentionDecision)item).Id}: {why}.");
+            return;
+        }
+
+        var store = BackupRemoval.StoreOf(backup);
+        var target = string.Create(CultureInfo.InvariantCulture,
+            $"{backup.Id} of {backup.Database}, started {backup.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {backup.StoredBytes:N0} bytes, in {store.Location}");
+        if (!ShouldProcess(target, "Remove backup" + why))
+            return;
+        Run(token => BackupRemoval.RemoveAsync(backup, token));
+        if (PassThru)
+            WriteObject(backup);
+    }
+}
