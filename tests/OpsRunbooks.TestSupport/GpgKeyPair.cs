@@ -19,14 +19,16 @@ public sealed class GpgKeyPair : IAsyncDisposable
     /// <summary>The secret key, exported armored and unprotected (a test key).</summary>
     public string PrivateKeyPath { get; }
 
-    public static async Task<GpgKeyPair> CreateAsync(string name)
+    /// <param name="signingAlgorithm">gpg's name of the primary key's algorithm, e.g. rsa3072 or ed25519.</param>
+    /// <param name="encryptionAlgorithm">gpg's name of the encryption subkey's algorithm, e.g. rsa3072 or cv25519.</param>
+    public static async Task<GpgKeyPair> CreateAsync(string name, string signingAlgorithm = "rsa3072", string encryptionAlgorithm = "rsa3072")
     {
         var home = Directory.CreateTempSubdirectory("opsrunbooks-gpg-").FullName;
         var uid = $"{name} <{name}@opsrunbooks.test>";
-        await GpgAsync(home, "--passphrase", "", "--quick-generate-key", uid, "rsa3072", "sign", "never");
+        await GpgAsync(home, "--passphrase", "", "--quick-generate-key", uid, signingAlgorithm, "sign", "never");
         var fingerprint = (await GpgAsync(home, "--with-colons", "--list-keys", uid)).Output
             .Split('\n').First(l => l.StartsWith("fpr:", StringComparison.Ordinal)).Split(':')[9];
-        await GpgAsync(home, "--passphrase", "", "--quick-add-key", fingerprint, "rsa3072", "encr", "never");
+        await GpgAsync(home, "--passphrase", "", "--quick-add-key", fingerprint, encryptionAlgorithm, "encr", "never");
         var publicKey = Path.Combine(home, "public.asc");
         var privateKey = Path.Combine(home, "private.asc");
         await File.WriteAllTextAsync(publicKey, (await GpgAsync(home, "--armor", "--export", fingerprint)).Output);

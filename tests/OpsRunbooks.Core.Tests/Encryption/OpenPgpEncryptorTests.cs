@@ -36,6 +36,28 @@ public sealed class OpenPgpEncryptorTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task AnEllipticCurveRecipientWorksToo()
+    {
+        await using var keys = await GpgKeyPair.CreateAsync("curve", "ed25519", "cv25519");
+        var data = RandomNumberGenerator.GetBytes(200_003);
+        var directory = Directory.CreateTempSubdirectory("opsrunbooks-pgp-").FullName;
+        try
+        {
+            var encrypted = Path.Combine(directory, "data.pgp");
+            await using (var file = File.Create(encrypted))
+            using (var message = OpenPgpEncryptor.Open(file, OpenPgpPublicKey.Load(keys.PublicKeyPath), "data"))
+                message.Write(data);
+            var decrypted = Path.Combine(directory, "data");
+            await keys.DecryptAsync(encrypted, decrypted);
+            Assert.Equal(data, await File.ReadAllBytesAsync(decrypted));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ABinaryKeyFileWorksAndTheFingerprintIsThePrimaryKeys()
     {
         var armored = OpenPgpPublicKey.Load(services.Keys.PublicKeyPath);
