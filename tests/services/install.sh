@@ -22,61 +22,61 @@ is_installed() {
 }
 
 install_packages() {
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-    is_installed "$pkg" || missing+=("$pkg")
-done
+    missing=()
+    for pkg in "${PACKAGES[@]}"; do
+        is_installed "$pkg" || missing+=("$pkg")
+    done
 
-if ((${#missing[@]} == 0)); then
-    log "all packages already installed: ${PACKAGES[*]}"
-    return 0
-fi
-
-if ((EUID != 0)); then
-    log "missing packages: ${missing[*]}"
-    log "not running as root: install them with 'sudo $0' (or apt-get install ${missing[*]})"
-    exit 1
-fi
-
-conf_dir="$(dirname "$NO_MAIN_CLUSTER_CONF")"
-created_conf_dir=0
-cleanup() {
-    # The drop-in only matters while the server package is being configured.
-    rm -f "$NO_MAIN_CLUSTER_CONF"
-    if ((created_conf_dir)); then
-        rmdir --ignore-fail-on-non-empty "$conf_dir"
+    if ((${#missing[@]} == 0)); then
+        log "all packages already installed: ${PACKAGES[*]}"
+        return 0
     fi
-}
 
-if [[ ! -e "$NO_MAIN_CLUSTER_CONF" ]]; then
-    if [[ ! -d "$conf_dir" ]]; then
-        mkdir -p "$conf_dir"
-        created_conf_dir=1
-    fi
-    trap cleanup EXIT
-    printf '# Written by OpsRunbooks tests/services/install.sh; removed after install.\ncreate_main_cluster = false\n' \
-        >"$NO_MAIN_CLUSTER_CONF"
-fi
-
-log "installing: ${missing[*]}"
-apt-get update -q >&2
-# confdef/confold: never stop at a conffile prompt (there is no terminal in CI).
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "${missing[@]}" >&2
-
-for pkg in "${PACKAGES[@]}"; do
-    if ! is_installed "$pkg"; then
-        log "package $pkg is still not installed after apt-get install"
+    if ((EUID != 0)); then
+        log "missing packages: ${missing[*]}"
+        log "not running as root: install them with 'sudo $0' (or apt-get install ${missing[*]})"
         exit 1
     fi
-done
-if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
-    log "/usr/lib/postgresql/15/bin/initdb not found after installing postgresql-15"
-    exit 1
-fi
-# A `main` cluster that existed before (or that another tool created) is left alone on purpose.
-log "packages installed"
+
+    conf_dir="$(dirname "$NO_MAIN_CLUSTER_CONF")"
+    created_conf_dir=0
+    cleanup() {
+        # The drop-in only matters while the server package is being configured.
+        rm -f "$NO_MAIN_CLUSTER_CONF"
+        if ((created_conf_dir)); then
+            rmdir --ignore-fail-on-non-empty "$conf_dir"
+        fi
+    }
+
+    if [[ ! -e "$NO_MAIN_CLUSTER_CONF" ]]; then
+        if [[ ! -d "$conf_dir" ]]; then
+            mkdir -p "$conf_dir"
+            created_conf_dir=1
+        fi
+        trap cleanup EXIT
+        printf '# Written by OpsRunbooks tests/services/install.sh; removed after install.\ncreate_main_cluster = false\n' \
+            >"$NO_MAIN_CLUSTER_CONF"
+    fi
+
+    log "installing: ${missing[*]}"
+    apt-get update -q >&2
+    # confdef/confold: never stop at a conffile prompt (there is no terminal in CI).
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "${missing[@]}" >&2
+
+    for pkg in "${PACKAGES[@]}"; do
+        if ! is_installed "$pkg"; then
+            log "package $pkg is still not installed after apt-get install"
+            exit 1
+        fi
+    done
+    if [[ ! -x /usr/lib/postgresql/15/bin/initdb ]]; then
+        log "/usr/lib/postgresql/15/bin/initdb not found after installing postgresql-15"
+        exit 1
+    fi
+    # A `main` cluster that existed before (or that another tool created) is left alone on purpose.
+    log "packages installed"
 }
 
 install_s3_server() {
