@@ -26,12 +26,15 @@ public static class DatabaseBackup
             progress.Report(new BackupProgress(target.Database, phase, dumpBytes, storedBytes, clock.Elapsed));
 
         Report("Checking pg_dump and the server");
-        var pgDump = await PgTool.LocateAsync("pg_dump", request.PgDumpPath, cancellationToken).ConfigureAwait(false);
+        // Asking pg_dump its version and connecting go side by side: both sit before the dump can start.
+        var locating = PgTool.LocateAsync("pg_dump", request.PgDumpPath, cancellationToken);
         var connection = await PostgresConnector.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         var serverVersion = connection.PostgreSqlVersion.ToString();
         SnapshotRowCounter counter;
+        PgTool pgDump;
         try
         {
+            pgDump = await locating.ConfigureAwait(false);
             pgDump.EnsureSupportsServer(PostgresConnector.MajorVersion(connection), serverVersion);
             counter = await SnapshotRowCounter.BeginAsync(connection, cancellationToken).ConfigureAwait(false);
         }
