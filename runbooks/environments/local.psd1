@@ -16,6 +16,10 @@
     )
     Store           = @{ Path = '../../out/local-store' }
     EncryptionKey   = 'env:OPSRUNBOOKS_BACKUP_KEY'
+    # The secret key that integrity tests and restores decrypt with; restore tests make their scratch
+    # databases on the same throwaway server.
+    DecryptionKey   = 'env:OPSRUNBOOKS_BACKUP_SECRET_KEY'
+    RestoreTestServer = 'primary'
     Thresholds      = @{
         BackupMaximumAge     = '1.00:00:00'
         RetentionDaily       = 7

@@ -15,6 +15,12 @@
             User     = 'backup'
             Password = 'env:OPSRUNBOOKS_PRODUCTION_PGPASSWORD'
         }
+        # A server of its own for restore tests and drills, so they never load the primary.
+        restoretest = @{
+            Host     = 'restore-test.internal.example'
+            User     = 'restoretest'
+            Password = 'env:OPSRUNBOOKS_RESTORETEST_PGPASSWORD'
+        }
     }
 
     # Every database the nightly backup runbook backs up.
@@ -44,6 +50,15 @@
     # The OpenPGP public key backups are encrypted to (gpg --armor --export KEYID > backup.pub.asc).
     # Keep the private key off this host.
     EncryptionKey   = '/etc/opsrunbooks/backup.pub.asc'
+
+    # The matching secret key, for integrity tests and restores (gpg --armor --export-secret-keys KEYID).
+    # Only hosts that verify or restore need it; it is read when a backup is decrypted. Its passphrase,
+    # if it has one, is a reference too.
+    DecryptionKey           = '/etc/opsrunbooks/backup.sec.asc'
+    DecryptionKeyPassphrase = 'env:OPSRUNBOOKS_BACKUP_KEY_PASSPHRASE'
+    # Where restore tests create (and drop) their scratch databases: a DatabaseServers entry. Without it
+    # they run on each database's own server.
+    RestoreTestServer       = 'restoretest'
 
     # Limits the checks use; a timespan is days.hours:minutes:seconds. Every key is optional; the values
     # shown are the defaults.

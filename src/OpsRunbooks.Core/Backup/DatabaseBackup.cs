@@ -77,7 +77,7 @@ public static class DatabaseBackup
             };
             await using var upload = await request.Store.BeginUploadAsync(record.ArtifactName, metadata, cancellationToken).ConfigureAwait(false);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var dump = PgDumpProcess.Start(pgDump, target, counter.SnapshotId);
+            using var dump = PgClientProcess.StartDump(pgDump, target, counter.SnapshotId);
             var countTask = counter.CountRowsAsync(linked.Token);
             try
             {

@@ -62,6 +62,21 @@ public sealed class EnvironmentDefinitionReader
         }
 
         var keyPath = OptionalString(data, "EncryptionKey", null);
+        // Read when a backup is decrypted, so the file also serves hosts that only back up.
+        var decryptionKey = Optional(data, "DecryptionKey") switch
+        {
+            null => null,
+            string path => path,
+            _ => throw Invalid("DecryptionKey", "must be a path or a reference such as 'env:OPSRUNBOOKS_BACKUP_SECRET_KEY'"),
+        };
+        var passphrase = Optional(data, "DecryptionKeyPassphrase") is { } passphraseData
+            ? passphraseData is string text && SecretReference.IsReference(text)
+                ? new SecretReference(text, _sourcePath, "DecryptionKeyPassphrase")
+                : throw Invalid("DecryptionKeyPassphrase", "must be a reference such as 'env:OPSRUNBOOKS_KEY_PASSPHRASE', not the passphrase itself")
+            : null;
+        var restoreTestServer = OptionalString(data, "RestoreTestServer", null);
+        if (restoreTestServer is not null && servers.All(s => s.Name != restoreTestServer))
+            throw Invalid("RestoreTestServer", $"names '{restoreTestServer}', which DatabaseServers does not define");
         var environment = new OpsEnvironment
         {
             Name = OptionalString(data, "Name", null) ?? defaultName,
@@ -70,6 +85,9 @@ public sealed class EnvironmentDefinitionReader
             Databases = databases,
             Store = store,
             EncryptionKeyPath = keyPath is null ? null : ResolvePath(keyPath),
+            DecryptionKey = decryptionKey,
+            DecryptionKeyPassphrase = passphrase,
+            RestoreTestServer = restoreTestServer,
             Thresholds = thresholds,
         };
         environment.ValidateThresholds();

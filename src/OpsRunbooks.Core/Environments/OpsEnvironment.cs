@@ -14,6 +14,18 @@ public sealed class OpsEnvironment
     public required IReadOnlyList<DatabaseDefinition> Databases { get; init; }
     public StoreDefinition? Store { get; init; }
     public string? EncryptionKeyPath { get; init; }
+
+    /// <summary>
+    /// The secret key file backups are decrypted with, for integrity tests and restores: a path (relative to
+    /// the environment file) or an env:NAME reference to one, resolved when a key is loaded.
+    /// </summary>
+    public string? DecryptionKey { get; init; }
+
+    /// <summary>The passphrase of the secret key, as a reference; null for an unprotected key.</summary>
+    public SecretReference? DecryptionKeyPassphrase { get; init; }
+
+    /// <summary>The DatabaseServers entry that restore tests create their scratch databases on; null for each database's own server.</summary>
+    public string? RestoreTestServer { get; init; }
     public required IReadOnlyDictionary<string, string> Thresholds { get; init; }
 
     public DatabaseDefinition GetDatabase(string name) =>
@@ -22,11 +34,28 @@ public sealed class OpsEnvironment
             $"The environment '{Name}' ({SourcePath}) lists no database '{name}'; it lists: {string.Join(", ", Databases.Select(d => d.Name))}.", name);
 
     /// <summary>Where and as whom to reach a database of this environment; resolves its password now.</summary>
-    public PostgresTarget ResolveTarget(string database)
+    public PostgresTarget ResolveTarget(string database) => TargetOn(GetDatabase(database).Server, database);
+
+    /// <summary>
+    /// The server to restore-test a database's backups on, as a target for <paramref name="database"/>: the
+    /// RestoreTestServer when the file names one, else the server the database lives on.
+    /// </summary>
+    public PostgresTarget ResolveRestoreTestTarget(string database) => TargetOn(RestoreTestServer ?? GetDatabase(database).Server, database);
+
+    private PostgresTarget TargetOn(string serverName, string database)
     {
-        var definition = GetDatabase(database);
-        var server = DatabaseServers.First(s => s.Name == definition.Server);
-        return new PostgresTarget(server.Host, server.Port, definition.Name, new NetworkCredential(server.User, server.Password.Resolve()));
+        var server = DatabaseServers.First(s => s.Name == serverName);
+        return new PostgresTarget(server.Host, server.Port, database, new NetworkCredential(server.User, server.Password.Resolve()));
+    }
+
+    /// <summary>The decryption key file and its passphrase, resolved now; fails naming the file when it names no key.</summary>
+    public Encryption.OpenPgpPrivateKey LoadDecryptionKey()
+    {
+        var reference = DecryptionKey ?? throw new OpsException("DecryptionKeyMissing", FailureKind.InvalidArgument,
+            $"The environment '{Name}' ({SourcePath}) names no DecryptionKey; give -DecryptionKey.", this);
+        var path = new SecretReference(reference, SourcePath, "DecryptionKey").Resolve();
+        var fullPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(SourcePath)!, path));
+        return Encryption.OpenPgpPrivateKey.Load(fullPath, (DecryptionKeyPassphrase?.Resolve() ?? "").ToCharArray());
     }
 
     /// <summary>A Thresholds value that is a timespan (days.hours:minutes:seconds), or null when the file has none.</summary>

@@ -40,7 +40,7 @@ public sealed partial record PgTool(string Name, string Path, Version Version)
         }
     }
 
-    private static string NotFoundErrorId(string name) => name switch
+    internal static string NotFoundErrorId(string name) => name switch
     {
         "pg_dump" => "PgDumpNotFound",
         "pg_restore" => "PgRestoreNotFound",

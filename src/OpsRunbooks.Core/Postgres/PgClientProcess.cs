@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace OpsRunbooks.Postgres;
+
+/// <summary>
+/// A running PostgreSQL client program (pg_dump, pg_restore) connected to a target, with its data on
+/// standard output or standard input. The password goes through the child's environment, never its
+/// arguments; disposing kills the process if it still runs.
+/// </summary>
+public sealed class PgClientProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly PgTool _tool;
+    private readonly StringBuilder _errors = new();
+    private readonly TaskCompletionSource _errorsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private PgClientProcess(Process process, PgTool tool)
+    {
+        _process = process;
+        _tool = tool;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) _errorsDone.TrySetResult();
+            else lock (_errors) _errors.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
+    }
+
+    public Stream Output => _process.StandardOutput.BaseStream;
+
+    public Stream Input => _process.StandardInput.BaseStream;
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>`pg_dump --format=custom` of the target to standard output, from the exported snapshot when given.</summary>
+    public static PgClientProcess StartDump(PgTool pgDump, PostgresTarget target, string? snapshotId) =>
+        Start(pgDump, target, ["--format=custom", .. ConnectionArguments(target), .. snapshotId is null ? Array.Empty<string>() : ["--snapshot=" + snapshotId]],
+            redirectInput: false);
+
+    /// <summary>`pg_restore` of an archive read from standard input (or <paramref name="archivePath"/>) into the target database.</summary>
+    public static PgClientProcess StartRestore(PgTool pgRestore, PostgresTarget target, IEnumerable<string> options, string? archivePath = null) =>
+        Start(pgRestore, target, [.. ConnectionArguments(target), "--exit-on-error", .. options, .. archivePath is null ? Array.Empty<string>() : [archivePath]],
+            redirectInput: archivePath is null);
+
+    /// <summary>`pg_restore --list` of an archive read from standard input: its table of contents, on standard output.</summary>
+    public static PgClientProcess StartList(PgTool pgRestore) =>
+        Start(pgRestore, null, ["--list"], redirectInput: true);
+
+    private static string[] ConnectionArguments(PostgresTarget target) =>
+    [
+        "--no-password",
+        "--host", target.Host, "--port", target.Port.ToString(CultureInfo.InvariantCulture),
+        "--username", target.Credential.UserName, "--dbname", target.Database,
+    ];
+
+    private static PgClientProcess Start(PgTool tool, PostgresTarget? target, IEnumerable<string> arguments, bool redirectInput)
+    {
+        var start = new ProcessStartInfo(tool.Path)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        if (target is not null) start.Environment["PGPASSWORD"] = target.Credential.Password;
+        start.Environment.Remove("PGPASSFILE");
+        start.Environment["PGCONNECT_TIMEOUT"] = "15";
+        start.Environment["LC_MESSAGES"] = "C";
+        try
+        {
+            return new PgClientProcess(Process.Start(start)!, tool);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new OpsException(PgTool.NotFoundErrorId(tool.Name), FailureKind.NotInstalled, $"{tool.Name} at '{tool.Path}' could not be started: {e.Message}", tool.Path, e);
+        }
+    }
+
+    /// <summary>What the program wrote to standard error so far.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors) return _errors.ToString().Trim();
+        }
+    }
+
+    /// <summary>Waits for the program to exit and fails with its own error text if it did not succeed.</summary>
+    public async Task WaitForSuccessAsync(object target, CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        await _errorsDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_process.ExitCode != 0)
+        {
+            throw new OpsException(FailedErrorId, FailureKind.OperationFailed,
+                $"{_tool.Name} of {target} exited with code {_process.ExitCode}: {Errors}", target);
+        }
+    }
+
+    /// <summary>The error id of this program's failure: PgDumpFailed, PgRestoreFailed.</summary>
+    public string FailedErrorId => _tool.Name switch
+    {
+        "pg_dump" => "PgDumpFailed",
+        "pg_restore" => "PgRestoreFailed",
+        _ => _tool.Name + "Failed",
+    };
+
+    /// <summary>Ends the program and anything it started; safe to call more than once.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited between the check and the kill.
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}
