@@ -24,11 +24,11 @@ public static class DatabaseAdministration
     }
 
     public static Task CreateAsync(PostgresTarget server, string database, CancellationToken cancellationToken) =>
-        ExecuteAsync(server, $"CREATE DATABASE {SnapshotRowCounter.QuoteIdentifier(database)}", cancellationToken);
+        ExecuteAsync(server, $"CREATE DATABASE {TableRowCounts.QuoteIdentifier(database)}", cancellationToken);
 
     /// <summary>Drops the database if it exists, ending sessions still connected to it.</summary>
     public static Task DropAsync(PostgresTarget server, string database, CancellationToken cancellationToken) =>
-        ExecuteAsync(server, $"DROP DATABASE IF EXISTS {SnapshotRowCounter.QuoteIdentifier(database)} WITH (FORCE)", cancellationToken);
+        ExecuteAsync(server, $"DROP DATABASE IF EXISTS {TableRowCounts.QuoteIdentifier(database)} WITH (FORCE)", cancellationToken);
 
     /// <summary>Renames a database, first ending the sessions connected to it (PostgreSQL refuses otherwise).</summary>
     public static async Task RenameAsync(PostgresTarget server, string from, string to, CancellationToken cancellationToken)
@@ -39,7 +39,7 @@ public static class DatabaseAdministration
                      { Parameters = { new() { Value = from } } })
             await terminate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         await using var rename = new NpgsqlCommand(
-            $"ALTER DATABASE {SnapshotRowCounter.QuoteIdentifier(from)} RENAME TO {SnapshotRowCounter.QuoteIdentifier(to)}", connection);
+            $"ALTER DATABASE {TableRowCounts.QuoteIdentifier(from)} RENAME TO {TableRowCounts.QuoteIdentifier(to)}", connection);
         await rename.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -31,37 +31,9 @@ public sealed class SnapshotRowCounter : IAsyncDisposable
         return new SnapshotRowCounter(connection, transaction, snapshot);
     }
 
-    /// <summary>Exact row counts of every user table, keyed "schema.table".</summary>
-    public async Task<SortedDictionary<string, long>> CountRowsAsync(CancellationToken cancellationToken)
-    {
-        var tables = new List<(string Schema, string Table)>();
-        const string listTables = """
-            SELECT n.nspname, c.relname
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p')
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-              AND NOT c.relispartition
-            ORDER BY 1, 2
-            """;
-        await using (var list = new NpgsqlCommand(listTables, _connection, _transaction))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                tables.Add((reader.GetString(0), reader.GetString(1)));
-        }
-
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var (schema, table) in tables)
-        {
-            var sql = $"SELECT count(*) FROM {QuoteIdentifier(schema)}.{QuoteIdentifier(table)}";
-            await using var count = new NpgsqlCommand(sql, _connection, _transaction);
-            counts[$"{schema}.{table}"] = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
-        return counts;
-    }
-
-    public static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    /// <summary>Exact row counts of every user table as the snapshot sees them, keyed "schema.table".</summary>
+    public Task<SortedDictionary<string, long>> CountRowsAsync(CancellationToken cancellationToken) =>
+        TableRowCounts.CountAsync(_connection, _transaction, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
