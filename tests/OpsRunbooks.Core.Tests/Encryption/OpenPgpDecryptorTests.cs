@@ -65,22 +65,29 @@ public sealed class OpenPgpDecryptorTests(ServicesFixture services)
         Assert.Contains(other.KeyIds[0], error.Message);
     }
 
-    [Fact]
-    public void AFlippedByteInTheBodyFailsTheIntegrityCheck()
+    /// <param name="position">Where the byte is flipped: from the start when positive, from the end when negative.</param>
+    [Theory]
+    [InlineData(700)]
+    [InlineData(100_000)]
+    [InlineData(-10)]
+    [InlineData(-1)]
+    public void AFlippedByteFailsTheIntegrityCheck(int position)
     {
         var encrypted = Encrypt(RandomNumberGenerator.GetBytes(200_000), services.Keys.PublicKeyPath);
-        encrypted[encrypted.Length / 2] ^= 0x01;
+        encrypted[position >= 0 ? position : encrypted.Length + position] ^= 0x01;
 
         var error = Assert.Throws<OpsException>(() => Decrypt(encrypted, OpenPgpPrivateKey.Load(services.Keys.PrivateKeyPath, NoPassphrase)));
         Assert.Equal(OpenPgpDecryptor.FailedErrorId, error.ErrorId);
     }
 
-    [Fact]
-    public void ATruncatedMessageFails()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(30_000)]
+    public void ATruncatedMessageFails(int missingBytes)
     {
         var encrypted = Encrypt(RandomNumberGenerator.GetBytes(200_000), services.Keys.PublicKeyPath);
 
-        var error = Assert.Throws<OpsException>(() => Decrypt(encrypted[..(encrypted.Length - 30_000)], OpenPgpPrivateKey.Load(services.Keys.PrivateKeyPath, NoPassphrase)));
+        var error = Assert.Throws<OpsException>(() => Decrypt(encrypted[..(encrypted.Length - missingBytes)], OpenPgpPrivateKey.Load(services.Keys.PrivateKeyPath, NoPassphrase)));
         Assert.Equal(OpenPgpDecryptor.FailedErrorId, error.ErrorId);
     }
 
