@@ -147,4 +147,76 @@ public sealed class EnvironmentDefinitionReaderTests
         Assert.Contains(problem, error.Message);
         Assert.DoesNotContain("plain-secret", error.Message);
     }
+
+    [Fact]
+    public void TheDecryptionKeyReferenceIsResolvedOnlyWhenAKeyIsLoaded()
+    {
+        var variable = "OPSRUNBOOKS_CORE_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var data = Minimal();
+        data["DecryptionKey"] = "env:" + variable;
+        var environment = EnvironmentDefinitionReader.Read(data, Source, "staging");
+        Assert.Equal("env:" + variable, environment.DecryptionKey);
+
+        var missing = Assert.Throws<OpsException>(() => environment.LoadDecryptionKey());
+        Assert.Equal("EnvironmentReferenceMissing", missing.ErrorId);
+        Assert.Contains("DecryptionKey", missing.Message);
+
+        Environment.SetEnvironmentVariable(variable, "keys/backup.sec.asc");
+        try
+        {
+            var notFound = Assert.Throws<OpsException>(() => environment.LoadDecryptionKey());
+            Assert.Equal("DecryptionKeyNotFound", notFound.ErrorId);
+            Assert.Contains("/etc/opsrunbooks/environments/keys/backup.sec.asc", notFound.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(variable, null);
+        }
+    }
+
+    [Fact]
+    public void WithoutADecryptionKeyLoadingOneNamesTheFile()
+    {
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(Minimal(), Source, "staging").LoadDecryptionKey());
+        Assert.Equal("DecryptionKeyMissing", error.ErrorId);
+        Assert.Contains(Source, error.Message);
+    }
+
+    [Fact]
+    public void TheKeyPassphraseMustBeAReference()
+    {
+        var data = Minimal();
+        data["DecryptionKeyPassphrase"] = "hunter2";
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal("EnvironmentFileInvalid", error.ErrorId);
+        Assert.Contains("DecryptionKeyPassphrase", error.Message);
+        Assert.DoesNotContain("hunter2", error.Message);
+    }
+
+    [Fact]
+    public void RestoreTestsRunOnTheNamedServerOrTheDatabasesOwn()
+    {
+        var data = Minimal();
+        var password = "OPSRUNBOOKS_CORE_TEST_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var servers = (Hashtable)data["DatabaseServers"]!;
+        servers["main"] = Server("env:" + password);
+        servers["scratch"] = new Hashtable { ["Host"] = "restore.staging", ["User"] = "tester", ["Password"] = "env:" + password };
+        ((Hashtable)((object[])data["Databases"]!)[0])["Server"] = "main";
+        Environment.SetEnvironmentVariable(password, "pw");
+        try
+        {
+            Assert.Equal("db.staging", EnvironmentDefinitionReader.Read(data, Source, "staging").ResolveRestoreTestTarget("app").Host);
+            data["RestoreTestServer"] = "scratch";
+            var target = EnvironmentDefinitionReader.Read(data, Source, "staging").ResolveRestoreTestTarget("app");
+            Assert.Equal(("restore.staging", 5432, "tester", "app"), (target.Host, target.Port, target.Credential.UserName, target.Database));
+
+            data["RestoreTestServer"] = "nosuch";
+            var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+            Assert.Contains("RestoreTestServer", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(password, null);
+        }
+    }
 }
