@@ -45,12 +45,6 @@ internal sealed class AesCfbDecryptingStream : ReadOnlyStream
         return count;
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Read(buffer.Span));
-    }
-
     /// <summary>Decrypts the next buffer of ciphertext; false at the end.</summary>
     private bool DecryptNext()
     {

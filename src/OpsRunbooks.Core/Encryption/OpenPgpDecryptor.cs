@@ -212,12 +212,6 @@ public static class OpenPgpDecryptor
             }
         }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(Read(buffer.Span));
-        }
-
         protected static OpsException Altered() => Failed("the integrity check (MDC) does not match: the artifact was altered");
 
         protected override void Dispose(bool disposing)
@@ -274,12 +268,6 @@ public static class OpenPgpDecryptor
             return read;
         }
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(Read(buffer.Span));
-        }
-
         public void StopRecording() => _recorded = null;
 
         /// <summary>The source from its first byte: what was recorded, then the rest.</summary>
@@ -304,12 +292,6 @@ public static class OpenPgpDecryptor
         {
             var read = recorded.Read(buffer);
             return read > 0 ? read : rest.Read(buffer);
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return ValueTask.FromResult(Read(buffer.Span));
         }
 
         protected override void Dispose(bool disposing)

@@ -82,10 +82,4 @@ internal sealed class OpenPgpPacketBodyStream(Stream input, OpenPgpPacketHeader 
         _left -= read;
         return read;
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Read(buffer.Span));
-    }
 }
