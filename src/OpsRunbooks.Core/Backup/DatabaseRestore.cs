@@ -195,6 +195,7 @@ public static class DatabaseRestore
         List<string> options, Action<string, long, long> report, CancellationToken cancellationToken)
     {
         using var process = PgClientProcess.StartRestore(pgRestore, into, options);
+        report("Restoring", reader.Stored.BytesRead, 0);
         var throttle = Stopwatch.StartNew();
         try
         {
