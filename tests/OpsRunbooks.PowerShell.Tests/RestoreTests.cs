@@ -111,6 +111,40 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnEnvironmentFileGivesTheServerAndTheKeys()
+    {
+        var backup = BackUp(TestStores.Local);
+        var target = NewTarget();
+        var directory = Directory.CreateTempSubdirectory("opsrunbooks-env-restore-").FullName;
+        var passwordVariable = "OPSRUNBOOKS_TEST_RESTORE_PG_" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        Environment.SetEnvironmentVariable(passwordVariable, Postgres.Password);
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "restoring.psd1"), $$"""
+                @{
+                    DatabaseServers = @{ main = @{ Host = '{{Postgres.Host}}'; Port = {{Postgres.Port}}; User = '{{Postgres.User}}'; Password = 'env:{{passwordVariable}}' } }
+                    Databases = @( @{ Name = '{{Postgres.SeedDatabase}}' } )
+                    Store = {{((LocalTestStore)Context.Store).EnvironmentEntry}}
+                    EncryptionKey = '{{services.Keys.PublicKeyPath}}'
+                    DecryptionKey = '{{services.Keys.PrivateKeyPath}}'
+                }
+                """);
+            var result = Context.Session.Invoke(
+                "$environment = Get-OpsEnvironment restoring -Path $args[0]; Get-DatabaseBackup -Environment $environment | Restore-DatabaseBackup -Environment $environment -TargetDatabase $target -Confirm:$false",
+                directory).EnsureSuccess();
+
+            var restored = Assert.Single(result.Restores());
+            Assert.Equal(backup.Id, restored.BackupId);
+            Assert.Equal(backup.TableRowCounts["public.orders"].ToString(), await Postgres.QueryAsync("SELECT count(*) FROM orders", target));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(passwordVariable, null);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task ParallelJobsRestoreFromAPrivateTemporaryFileThatIsDeleted()
     {
         var backup = BackUp(TestStores.Local);
