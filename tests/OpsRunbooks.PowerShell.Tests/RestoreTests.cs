@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Management.Automation;
 using OpsRunbooks.TestSupport;
 using Xunit;
@@ -38,8 +37,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         Assert.Null(restored.EmergencyBackup);
         Assert.Equal(backup.TableRowCounts, restored.TableRowCounts);
         Assert.True(restored.RestoreDuration <= restored.Duration);
-        foreach (var (table, count) in backup.TableRowCounts)
-            Assert.Equal(count.ToString(), await Postgres.QueryAsync($"SELECT count(*) FROM {table}", target));
+        await AssertHoldsAsync(backup, target);
         Assert.Equal(
             await Postgres.QueryAsync("SELECT md5(string_agg(md5(content), '' ORDER BY id)) FROM documents"),
             await Postgres.QueryAsync("SELECT md5(string_agg(md5(content), '' ORDER BY id)) FROM documents", target));
@@ -95,8 +93,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
 
         // The target holds the backup's data again.
         Assert.Equal("", await Postgres.QueryAsync("SELECT string_agg(relname, ',') FROM pg_class WHERE relname = 'marker'", target));
-        foreach (var (table, count) in backup.TableRowCounts)
-            Assert.Equal(count.ToString(), await Postgres.QueryAsync($"SELECT count(*) FROM {table}", target));
+        await AssertHoldsAsync(backup, target);
         Assert.Equal("", await LeftoversOf(target));
 
         // The emergency backup is a listed backup in the same store, and it restores with the marker row.
@@ -163,8 +160,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         var result = Context.Session.Invoke(Restore + " -Jobs 2 -PgRestorePath $args[0] -Verbose", wrapper).EnsureSuccess();
 
         Assert.True(Assert.Single(result.Restores()).RowCountsMatch);
-        foreach (var (table, count) in backup.TableRowCounts)
-            Assert.Equal(count.ToString(), await Postgres.QueryAsync($"SELECT count(*) FROM {table}", target));
+        await AssertHoldsAsync(backup, target);
         var lines = File.ReadAllLines(report);
         Assert.Contains("--jobs 2", lines[0]);
         Assert.DoesNotContain(Postgres.Password, lines[0]);
@@ -190,9 +186,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         var filesBefore = Context.StoreFiles();
         result = Context.Session.Invoke(Restore + " -Force -EncryptionKey $key -WhatIf").EnsureSuccess();
         Assert.Empty(result.Output);
-        Assert.Equal("kept", await Postgres.QueryAsync("SELECT note FROM marker", target));
-        Assert.Equal(filesBefore, Context.StoreFiles());
-        Assert.Equal("", await LeftoversOf(target));
+        await AssertUntouchedAsync(target, filesBefore);
     }
 
     [Fact]
@@ -207,9 +201,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
 
         Assert.StartsWith("EncryptionKeyMissing,", error.FullyQualifiedErrorId);
         Assert.Contains("-EncryptionKey", error.ToString());
-        Assert.Equal("kept", await Postgres.QueryAsync("SELECT note FROM marker", target));
-        Assert.Equal(filesBefore, Context.StoreFiles());
-        Assert.Equal("", await LeftoversOf(target));
+        await AssertUntouchedAsync(target, filesBefore);
     }
 
     [Fact]
@@ -227,9 +219,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         var filesBefore = Context.StoreFiles();
         error = Context.Session.Invoke(Restore + " -Force -EncryptionKey $key").SingleError();
         Assert.StartsWith("DecryptionFailed,", error.FullyQualifiedErrorId);
-        Assert.Equal("kept", await Postgres.QueryAsync("SELECT note FROM marker", target));
-        Assert.Equal(filesBefore, Context.StoreFiles());
-        Assert.Equal("", await LeftoversOf(target));
+        await AssertUntouchedAsync(target, filesBefore);
     }
 
     [Theory]
@@ -318,6 +308,21 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         await Postgres.QueryAsync("CREATE TABLE marker (note text); INSERT INTO marker VALUES ('kept')", database);
     }
 
+    /// <summary>The target still holds its marker row, the store did not change and no database was left on the way.</summary>
+    private async Task AssertUntouchedAsync(string target, IReadOnlyList<string> storeFilesBefore)
+    {
+        Assert.Equal("kept", await Postgres.QueryAsync("SELECT note FROM marker", target));
+        Assert.Equal(storeFilesBefore, Context.StoreFiles());
+        Assert.Equal("", await LeftoversOf(target));
+    }
+
+    /// <summary>Every table of the backup's manifest has its row count in <paramref name="database"/>, counted with SQL.</summary>
+    private async Task AssertHoldsAsync(BackupView backup, string database)
+    {
+        foreach (var (table, count) in backup.TableRowCounts)
+            Assert.Equal(count.ToString(), await Postgres.QueryAsync($"SELECT count(*) FROM {table}", database));
+    }
+
     /// <summary>The databases a restore into <paramref name="target"/> makes on the way (restoring, replaced), comma-separated.</summary>
     private Task<string> LeftoversOf(string target) =>
         Postgres.QueryAsync($"SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE '{target}\\_%'");
@@ -355,16 +360,7 @@ public sealed record RestoreView(PSObject Source)
     public TimeSpan RestoreDuration => Get<TimeSpan>();
     public BackupView? EmergencyBackup => Source.Properties[nameof(EmergencyBackup)].Value is { } value ? new BackupView(PSObject.AsPSObject(value)) : null;
 
-    public IReadOnlyDictionary<string, long> TableRowCounts
-    {
-        get
-        {
-            var counts = new Dictionary<string, long>();
-            foreach (DictionaryEntry entry in (IDictionary)Source.Properties[nameof(TableRowCounts)].Value)
-                counts[(string)entry.Key] = (long)entry.Value!;
-            return counts;
-        }
-    }
+    public IReadOnlyDictionary<string, long> TableRowCounts => new BackupView(Source).TableRowCounts;
 
     private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
 }
