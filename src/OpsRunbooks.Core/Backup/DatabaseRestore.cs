@@ -158,7 +158,8 @@ public static class DatabaseRestore
                 // Parallel pg_restore seeks in its archive: it needs a file. Decrypt into a private one, and check
                 // the checksum before anything is created on the server.
                 scratch = Directory.CreateTempSubdirectory("opsrunbooks-restore-").FullName;
-                File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                if (!OperatingSystem.IsWindows()) // on Windows the user's temporary directory is private already
+                    File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 archivePath = Path.Combine(scratch, backup.Id + ".dump");
                 request.OnStep($"Decrypting the backup into the temporary file '{archivePath}' for {request.Jobs} parallel jobs.");
                 await DecryptToFileAsync(reader, archive, archivePath, report, cancellationToken).ConfigureAwait(false);
@@ -221,9 +222,9 @@ public static class DatabaseRestore
         {
             Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             Options = FileOptions.Asynchronous,
         };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         var throttle = Stopwatch.StartNew();
         try
