@@ -16,6 +16,7 @@
         'Invoke-DatabaseBackup'
         'New-BackupStore'
         'Remove-DatabaseBackup'
+        'Restore-DatabaseBackup'
         'Test-BackupFreshness'
     )
     FunctionsToExport    = @()

@@ -2,18 +2,19 @@ namespace OpsRunbooks.PowerShell.Tests;
 
 /// <summary>
 /// A pg_dump that writes the real dump and then pauses with its output still open, so a test can act
-/// (stop the pipeline, stop a server) while the backup is surely still running.
+/// (stop the pipeline, stop a server) while the backup is surely still running; or, given "pg_restore",
+/// a pg_restore that restores and then pauses before it exits, while the restore is surely still running.
 /// </summary>
 public sealed class PausedPgDump : IDisposable
 {
-    public PausedPgDump(int pauseSeconds)
+    public PausedPgDump(int pauseSeconds, string program = "pg_dump")
     {
         Marker = "opsrunbooks-paused-" + Guid.NewGuid().ToString("N")[..8];
         PathName = Path.Combine(Path.GetTempPath(), Marker);
         File.WriteAllText(PathName,
             "#!/bin/bash\n" +
-            "if [ \"$1\" = --version ]; then exec pg_dump --version; fi\n" +
-            "pg_dump \"$@\"\n" +
+            $"if [ \"$1\" = --version ]; then exec {program} --version; fi\n" +
+            $"{program} \"$@\"\n" +
             $"exec -a {Marker}-pause sleep {pauseSeconds}\n");
         File.SetUnixFileMode(PathName, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
     }

@@ -819,4 +819,142 @@ $($thresholdLines -join "`n")
             $failures[0].ToString() | Should -Match 'pester_never_backed_up'
         }
     }
+
+    Context 'Restore-DatabaseBackup' {
+        BeforeAll {
+            $secretKeyPath = Join-Path $gnupgHome 'backup.sec.asc'
+            Invoke-Gpg @('--passphrase', '', '--armor', '--output', $secretKeyPath, '--export-secret-keys', $fingerprint) | Out-Null
+            $restoreStore = New-BackupStore -Path (New-ScratchDirectory -Name 'store-restore')
+            $restoreBackup = Invoke-TestBackup -Store $restoreStore
+            $restoreTargets = [System.Collections.Generic.List[string]]::new()
+
+            # A database name of its own for each test; all of them, and anything named after them, go in AfterAll.
+            function New-RestoreTarget {
+                $name = 'pester_restore_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+                $restoreTargets.Add($name)
+                return $name
+            }
+
+            function Invoke-TestRestore {
+                param(
+                    [Parameter(Mandatory)][string] $Target,
+                    $Backup = $restoreBackup,
+                    [hashtable] $More = @{}
+                )
+                $Backup | Restore-DatabaseBackup -TargetDatabase $Target -Server $pg.PGHOST -Port $serverPort -Credential $credential `
+                    -DecryptionKey $secretKeyPath -Confirm:$false @More
+            }
+
+            function Get-DatabaseNames {
+                param([Parameter(Mandatory)][string] $Like)
+                return @((Invoke-Psql -Database 'postgres' -Sql "SELECT datname FROM pg_database WHERE datname LIKE '$Like' ORDER BY 1") -split "`n" |
+                        Where-Object { $_ })
+            }
+        }
+
+        AfterAll {
+            foreach ($target in $restoreTargets) {
+                foreach ($database in @($target) + @(Get-DatabaseNames -Like "$target\_%")) {
+                    Invoke-Psql -Database 'postgres' -Sql "DROP DATABASE IF EXISTS `"$database`" WITH (FORCE)" | Out-Null
+                }
+            }
+        }
+
+        It 'restores into a new database with the row counts of the manifest' {
+            $target = New-RestoreTarget
+            $result = Invoke-TestRestore -Target $target -ErrorAction Stop
+
+            $result.TargetDatabase | Should -Be $target
+            $result.BackupId | Should -Be $restoreBackup.Id
+            $result.RowCountsMatch | Should -BeTrue
+            $result.ReplacedExisting | Should -BeFalse
+            $result.EmergencyBackup | Should -BeNullOrEmpty
+            foreach ($table in $restoreBackup.TableRowCounts.Keys) {
+                Invoke-Psql -Database $target -Sql "SELECT count(*) FROM $table" | Should -Be "$($restoreBackup.TableRowCounts[$table])"
+            }
+            ($result | Format-Table | Out-String) | Should -Match ([regex]::Escape($target))
+        }
+
+        It 'refuses an existing target without -Force and leaves it as it was' {
+            $target = New-RestoreTarget
+            & createdb $target
+            Invoke-Psql -Database $target -Sql "CREATE TABLE marker (note text); INSERT INTO marker VALUES ('kept')" | Out-Null
+
+            Invoke-TestRestore -Target $target -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'TargetDatabaseExists,*'
+            Invoke-Psql -Database $target -Sql 'SELECT note FROM marker' | Should -Be 'kept'
+        }
+
+        It 'replaces an existing target with -Force after an emergency backup that restores with its data' {
+            $target = New-RestoreTarget
+            Invoke-TestRestore -Target $target -ErrorAction Stop | Out-Null
+            Invoke-Psql -Database $target -Sql "CREATE TABLE marker (note text); INSERT INTO marker VALUES ('before the restore')" | Out-Null
+
+            $result = Invoke-TestRestore -Target $target -More @{ Force = $true; EncryptionKey = $publicKeyPath } -ErrorAction Stop
+
+            $result.ReplacedExisting | Should -BeTrue
+            $result.EmergencyBackup.Database | Should -Be $target
+            $result.EmergencyBackup.TableRowCounts['public.marker'] | Should -Be 1
+            Invoke-Psql -Database $target -Sql "SELECT count(*) FROM pg_class WHERE relname = 'marker'" | Should -Be '0'
+            (Get-DatabaseBackup -Store $restoreStore -Database $target -ErrorAction Stop).Id | Should -Be $result.EmergencyBackup.Id
+            Get-DatabaseNames -Like "$target\_%" | Should -BeNullOrEmpty
+
+            $copy = New-RestoreTarget
+            Invoke-TestRestore -Target $copy -Backup $result.EmergencyBackup -ErrorAction Stop | Out-Null
+            Invoke-Psql -Database $copy -Sql 'SELECT note FROM marker' | Should -Be 'before the restore'
+        }
+
+        It 'changes nothing with -WhatIf' {
+            $target = New-RestoreTarget
+            Invoke-TestRestore -Target $target -More @{ WhatIf = $true } -ErrorAction Stop | Should -BeNullOrEmpty
+            Get-DatabaseNames -Like $target | Should -BeNullOrEmpty
+        }
+
+        It 'restores with parallel jobs and leaves no temporary file' {
+            $target = New-RestoreTarget
+            $result = Invoke-TestRestore -Target $target -More @{ Jobs = 2; NoOwner = $true } -ErrorAction Stop -Verbose 4>&1
+            $verbose = @($result | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+            $restored = $result | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+            $restored.RowCountsMatch | Should -BeTrue
+            $fileLine = $verbose | Where-Object Message -Match "temporary file '([^']+)'" | Select-Object -First 1
+            $fileLine | Should -Not -BeNullOrEmpty
+            $null = $fileLine.Message -match "temporary file '([^']+)'"
+            Test-Path -LiteralPath ([System.IO.Path]::GetDirectoryName($Matches[1])) | Should -BeFalse
+        }
+
+        It 'fails with DecryptionFailed for the wrong key and leaves no database' {
+            $target = New-RestoreTarget
+            $otherHome = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-gpg-other-').FullName
+            try {
+                $otherKey = Join-Path $otherHome 'other.sec.asc'
+                & gpg --homedir $otherHome --batch --yes --pinentry-mode loopback --passphrase '' --quick-generate-key 'Other <other@opsrunbooks.test>' rsa3072 default never 2>$null | Out-Null
+                & gpg --homedir $otherHome --batch --yes --pinentry-mode loopback --passphrase '' --armor --output $otherKey --export-secret-keys 'other@opsrunbooks.test' 2>$null | Out-Null
+                $restoreBackup | Restore-DatabaseBackup -TargetDatabase $target -Server $pg.PGHOST -Port $serverPort -Credential $credential `
+                    -DecryptionKey $otherKey -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+                $failures | Should -HaveCount 1
+                $failures[0].FullyQualifiedErrorId | Should -BeLike 'DecryptionFailed,*'
+                Get-DatabaseNames -Like $target | Should -BeNullOrEmpty
+            }
+            finally {
+                & gpgconf --homedir $otherHome --kill all 2>$null
+                Remove-Item -LiteralPath $otherHome -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+
+        It 'fails with ChecksumMismatch for a corrupted artifact and leaves no database' {
+            $corruptStore = New-BackupStore -Path (New-ScratchDirectory -Name 'store-corrupt')
+            $corrupt = Invoke-TestBackup -Store $corruptStore
+            $artifact = Get-ArtifactPath -Record $corrupt
+            $bytes = [System.IO.File]::ReadAllBytes($artifact)
+            $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x20
+            [System.IO.File]::WriteAllBytes($artifact, $bytes)
+            $target = New-RestoreTarget
+
+            Invoke-TestRestore -Target $target -Backup $corrupt -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+            $failures | Should -HaveCount 1
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ChecksumMismatch,*'
+            Get-DatabaseNames -Like $target | Should -BeNullOrEmpty
+        }
+    }
 }

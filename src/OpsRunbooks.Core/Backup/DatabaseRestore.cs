@@ -1,0 +1,373 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using OpsRunbooks.Postgres;
+
+namespace OpsRunbooks.Backup;
+
+/// <summary>
+/// Restores a stored backup into a database: store → SHA-256 → OpenPGP decryption → pg_restore, then the
+/// checksum and the row counts are checked against the manifest.
+/// <para>
+/// A new target is created and restored into; if anything fails or the restore is cancelled it is dropped.
+/// An existing target is replaced only when asked to (Force): it is first backed up into the backup's store
+/// (the emergency backup), the backup is restored into a new database of a unique name, and only once that
+/// restore is complete and verified are the two swapped by renaming, the old one dropped. Until the swap the
+/// existing database is not touched.
+/// </para>
+/// </summary>
+public static class DatabaseRestore
+{
+    public const string TargetExistsErrorId = "TargetDatabaseExists";
+    public const string RowCountMismatchErrorId = "RowCountMismatch";
+    private const int ChunkSize = 1 << 20;
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Checks what can be checked without changing anything: the backup knows its store, the server answers,
+    /// pg_restore is recent enough, and an existing target may be replaced (Force and a key for the
+    /// emergency backup). Fails with the error that the restore itself would fail with.
+    /// </summary>
+    public static async Task<RestorePlan> PlanAsync(RestoreRequest request, CancellationToken cancellationToken)
+    {
+        var (backup, target) = (request.Backup, request.Target);
+        if (backup.Store is null)
+        {
+            throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
+                $"The backup {backup.Id} does not say which store it is in; read it with Get-DatabaseBackup.", backup);
+        }
+        if (request.Jobs < 1)
+            throw new OpsException("RestoreJobsInvalid", FailureKind.InvalidArgument, $"Jobs is {request.Jobs}; give 1 or more.", request.Jobs);
+
+        var locating = PgTool.LocateAsync("pg_restore", request.PgRestorePath, cancellationToken);
+        string serverVersion;
+        int serverMajor;
+        await using (var connection = await PostgresConnector.OpenAsync(target, cancellationToken, "postgres").ConfigureAwait(false))
+        {
+            serverVersion = connection.PostgreSqlVersion.ToString();
+            serverMajor = PostgresConnector.MajorVersion(connection);
+        }
+        var pgRestore = await locating.ConfigureAwait(false);
+        pgRestore.EnsureSupportsServer(serverMajor, serverVersion);
+
+        var exists = await DatabaseAdministration.ExistsAsync(target, target.Database, cancellationToken).ConfigureAwait(false);
+        if (exists && !request.Force)
+        {
+            throw new OpsException(TargetExistsErrorId, FailureKind.InvalidArgument,
+                $"The database '{target.Database}' already exists on {target.Host}:{target.Port}; nothing was changed. Give another target database, " +
+                "or -Force to replace it (it is backed up into the backup's store first, and replaced only once the restore succeeded).",
+                target);
+        }
+        if (exists && request.EmergencyBackupKey is null)
+        {
+            throw new OpsException("EncryptionKeyMissing", FailureKind.InvalidArgument,
+                $"Replacing the existing database '{target.Database}' on {target.Host}:{target.Port} backs it up first, encrypted, and no key to encrypt to was given; " +
+                "nothing was changed. Give -EncryptionKey (or an environment that names an EncryptionKey).",
+                target);
+        }
+        return new RestorePlan(exists, serverVersion, pgRestore);
+    }
+
+    public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<RestoreProgress> progress, CancellationToken cancellationToken)
+    {
+        var (backup, target) = (request.Backup, request.Target);
+        var clock = Stopwatch.StartNew();
+        var startedUtc = DateTime.UtcNow;
+        void Report(string phase, long storedBytesRead = 0, long archiveBytes = 0) =>
+            progress.Report(new RestoreProgress(target.Database, phase, storedBytesRead, backup.StoredBytes, archiveBytes, clock.Elapsed));
+
+        Report("Checking the backup, pg_restore and the server");
+        var plan = await PlanAsync(request, cancellationToken).ConfigureAwait(false);
+
+        BackupRecord? emergencyBackup = null;
+        var into = target.Database;
+        if (plan.TargetExists)
+        {
+            // The backup must open and decrypt with the key before the existing database is even backed up.
+            await using (var probe = await StoredBackupReader.OpenAsync(backup, cancellationToken).ConfigureAwait(false))
+                await probe.OpenArchive(request.DecryptionKey).DisposeAsync().ConfigureAwait(false);
+
+            emergencyBackup = await BackUpExistingAsync(request, progress, clock, cancellationToken).ConfigureAwait(false);
+            into = DatabaseAdministration.UniqueName(target.Database + "_restoring", DateTime.UtcNow);
+        }
+
+        var restoreClock = Stopwatch.StartNew();
+        var restored = await RestoreAsync(request, plan.PgRestore, into, Report, cancellationToken).ConfigureAwait(false);
+        var restoreDuration = restoreClock.Elapsed;
+
+        if (plan.TargetExists)
+        {
+            Report("Swapping");
+            await SwapAsync(request, into).ConfigureAwait(false);
+        }
+
+        return new RestoreResult
+        {
+            Backup = backup,
+            TargetDatabase = target.Database,
+            Server = target.Host,
+            Port = target.Port,
+            StartedUtc = startedUtc,
+            Duration = clock.Elapsed,
+            RestoreDuration = restoreDuration,
+            TableRowCounts = restored,
+            RowCountsMatch = true,
+            EmergencyBackup = emergencyBackup,
+        };
+    }
+
+    private static async Task<BackupRecord> BackUpExistingAsync(RestoreRequest request, IProgress<RestoreProgress> progress, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var target = request.Target;
+        var backupProgress = new ImmediateProgress<BackupProgress>(p =>
+            progress.Report(new RestoreProgress(target.Database, "Emergency backup: " + p.Phase, 0, 0, p.DumpBytes, clock.Elapsed)));
+        var emergency = await DatabaseBackup.RunAsync(
+            new BackupRequest(target, request.Backup.Store!, request.EmergencyBackupKey!)
+            {
+                PgDumpPath = request.PgDumpPath,
+                Environment = request.Environment,
+                OnWarning = request.OnWarning,
+            },
+            backupProgress, cancellationToken).ConfigureAwait(false);
+        request.OnStep($"Backed up the existing database '{target.Database}' as {emergency.Id} ({emergency.StoredBytes:N0} bytes) in {emergency.Store!.Location}.");
+        request.OnEmergencyBackup(emergency);
+        return emergency;
+    }
+
+    /// <summary>
+    /// Creates <paramref name="into"/>, restores the backup into it and verifies it; returns its row counts.
+    /// Drops it again on any failure or cancellation.
+    /// </summary>
+    private static async Task<SortedDictionary<string, long>> RestoreAsync(RestoreRequest request, PgTool pgRestore, string into,
+        Action<string, long, long> report, CancellationToken cancellationToken)
+    {
+        var (backup, target) = (request.Backup, request.Target);
+        var options = new List<string>();
+        if (request.NoOwner) options.AddRange(["--no-owner", "--no-privileges"]);
+        var intoTarget = target with { Database = into };
+
+        await using var reader = await StoredBackupReader.OpenAsync(backup, cancellationToken).ConfigureAwait(false);
+        await using var archive = reader.OpenArchive(request.DecryptionKey);
+        string? scratch = null;
+        var created = false;
+        try
+        {
+            string? archivePath = null;
+            if (request.Jobs > 1)
+            {
+                // Parallel pg_restore seeks in its archive: it needs a file. Decrypt into a private one, and check
+                // the checksum before anything is created on the server.
+                scratch = Directory.CreateTempSubdirectory("opsrunbooks-restore-").FullName;
+                if (!OperatingSystem.IsWindows()) // on Windows the user's temporary directory is private already
+                    File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                archivePath = Path.Combine(scratch, backup.Id + ".dump");
+                request.OnStep($"Decrypting the backup into the temporary file '{archivePath}' for {request.Jobs} parallel jobs.");
+                await DecryptToFileAsync(reader, archive, archivePath, report, cancellationToken).ConfigureAwait(false);
+                report("Verifying the checksum", reader.Stored.BytesRead, 0);
+                await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
+                options.AddRange(["--jobs", request.Jobs.ToString(CultureInfo.InvariantCulture)]);
+            }
+
+            await DatabaseAdministration.CreateAsync(target, into, cancellationToken).ConfigureAwait(false);
+            created = true;
+            request.OnStep($"Created the database '{into}' on {target.Host}:{target.Port}.");
+
+            if (archivePath is null)
+                await StreamIntoAsync(reader, archive, pgRestore, intoTarget, options, report, cancellationToken).ConfigureAwait(false);
+            else
+                await RestoreFileAsync(pgRestore, intoTarget, options, archivePath, report, cancellationToken).ConfigureAwait(false);
+
+            report("Verifying row counts", reader.Stored.BytesRead, 0);
+            return await VerifyRowCountsAsync(backup, intoTarget, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (created) await DropAsync(request, into).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            if (scratch is not null) DeleteScratch(request, scratch);
+        }
+    }
+
+    /// <summary>Feeds the decrypting stream to pg_restore's standard input, then checks the checksum of what was read.</summary>
+    private static async Task StreamIntoAsync(StoredBackupReader reader, Stream archive, PgTool pgRestore, Postgres.PostgresTarget into,
+        List<string> options, Action<string, long, long> report, CancellationToken cancellationToken)
+    {
+        using var process = PgClientProcess.StartRestore(pgRestore, into, options);
+        report("Restoring", reader.Stored.BytesRead, 0);
+        var throttle = Stopwatch.StartNew();
+        try
+        {
+            await ArchiveRestore.FeedAsync(archive, process, into, fed =>
+            {
+                if (throttle.Elapsed < ProgressInterval) return;
+                report("Restoring", reader.Stored.BytesRead, fed);
+                throttle.Restart();
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpsException failure)
+        {
+            process.Kill();
+            throw await DiagnoseAsync(reader, failure, cancellationToken).ConfigureAwait(false);
+        }
+        report("Verifying the checksum", reader.Stored.BytesRead, 0);
+        await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task DecryptToFileAsync(StoredBackupReader reader, Stream archive, string path, Action<string, long, long> report, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        var throttle = Stopwatch.StartNew();
+        try
+        {
+            await using var file = new FileStream(path, options);
+            long total = 0;
+            int read;
+            while ((read = await archive.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                total += read;
+                if (throttle.Elapsed < ProgressInterval) continue;
+                report("Decrypting", reader.Stored.BytesRead, total);
+                throttle.Restart();
+            }
+            report("Decrypting", reader.Stored.BytesRead, total);
+        }
+        catch (OpsException failure)
+        {
+            throw await DiagnoseAsync(reader, failure, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task RestoreFileAsync(PgTool pgRestore, Postgres.PostgresTarget into, List<string> options, string archivePath,
+        Action<string, long, long> report, CancellationToken cancellationToken)
+    {
+        report("Restoring", 0, 0);
+        using var process = PgClientProcess.StartRestore(pgRestore, into, options, archivePath);
+        await process.WaitForSuccessAsync(into, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// When decrypting or restoring failed, the stored bytes are read to their end: if they are not what the
+    /// manifest says, that is the cause (ChecksumMismatch); otherwise the failure stands.
+    /// </summary>
+    private static async Task<Exception> DiagnoseAsync(StoredBackupReader reader, OpsException failure, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpsException mismatch) when (mismatch.ErrorId == StoredBackupReader.ChecksumMismatchErrorId)
+        {
+            return new OpsException(mismatch.ErrorId, mismatch.Kind, $"{mismatch.Message} The restore stopped: {failure.Message}", mismatch.Target, failure);
+        }
+        catch (Exception e) when (e is IOException or OpsException)
+        {
+            // The artifact cannot be read to its end either; the original failure says more.
+        }
+        return failure;
+    }
+
+    private static async Task<SortedDictionary<string, long>> VerifyRowCountsAsync(BackupRecord backup, Postgres.PostgresTarget restored, CancellationToken cancellationToken)
+    {
+        SortedDictionary<string, long> counts;
+        await using (var connection = await PostgresConnector.OpenAsync(restored, cancellationToken).ConfigureAwait(false))
+            counts = await TableRowCounts.CountAsync(connection, null, cancellationToken).ConfigureAwait(false);
+
+        var differences = backup.TableRowCounts.Keys.Union(counts.Keys, StringComparer.Ordinal)
+            .Where(table => !backup.TableRowCounts.TryGetValue(table, out var expected) || !counts.TryGetValue(table, out var actual) || expected != actual)
+            .Select(table => $"{table}: {Describe(backup.TableRowCounts, table)} in the manifest, {Describe(counts, table)} restored")
+            .ToList();
+        if (differences.Count > 0)
+        {
+            throw new OpsException(RowCountMismatchErrorId, FailureKind.IntegrityFailed,
+                $"The restored database does not hold the rows the manifest of {backup.Id} lists ({string.Join("; ", differences)}); it was dropped.", backup);
+        }
+        return counts;
+    }
+
+    private static string Describe(IDictionary<string, long> counts, string table) =>
+        counts.TryGetValue(table, out var count) ? count.ToString("N0", CultureInfo.InvariantCulture) + " rows" : "no table";
+
+    /// <summary>
+    /// Puts the restored database in the target's place: the existing one is renamed aside, the restored one
+    /// takes its name, and the old one is dropped. Not cancellable: it is short and must not stop halfway.
+    /// </summary>
+    private static async Task SwapAsync(RestoreRequest request, string restored)
+    {
+        var target = request.Target;
+        var aside = DatabaseAdministration.UniqueName(target.Database + "_replaced", DateTime.UtcNow);
+        try
+        {
+            await DatabaseAdministration.RenameAsync(target, target.Database, aside, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DropAsync(request, restored).ConfigureAwait(false);
+            throw;
+        }
+        request.OnStep($"Renamed the existing database '{target.Database}' to '{aside}'.");
+        try
+        {
+            await DatabaseAdministration.RenameAsync(target, restored, target.Database, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception failure)
+        {
+            try
+            {
+                await DatabaseAdministration.RenameAsync(target, aside, target.Database, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                throw new OpsException("RestoreSwapFailed", FailureKind.OperationFailed,
+                    $"The restored database '{restored}' could not be renamed to '{target.Database}' ({failure.Message}), and the existing database, renamed to '{aside}', " +
+                    $"could not be renamed back ({e.Message}). Both are intact on {target.Host}:{target.Port}: rename one of them to '{target.Database}' by hand.", target, failure);
+            }
+            await DropAsync(request, restored).ConfigureAwait(false);
+            throw new OpsException("RestoreSwapFailed", FailureKind.OperationFailed,
+                $"The restored database could not be renamed to '{target.Database}': {failure.Message}. The existing database is back under its name, unchanged.", target, failure);
+        }
+        request.OnStep($"Renamed the restored database '{restored}' to '{target.Database}'.");
+        await DropAsync(request, aside).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops a database the restore made or replaced; a failure becomes a warning that names it.</summary>
+    private static async Task DropAsync(RestoreRequest request, string database)
+    {
+        var target = request.Target;
+        try
+        {
+            await DatabaseAdministration.DropAsync(target, database, CancellationToken.None).ConfigureAwait(false);
+            request.OnStep($"Dropped the database '{database}'.");
+        }
+        catch (Exception e) when (e is OpsException or Npgsql.NpgsqlException or IOException or TimeoutException)
+        {
+            request.OnWarning($"The database '{database}' on {target.Host}:{target.Port} could not be dropped ({e.Message}); drop it by hand.");
+        }
+    }
+
+    private static void DeleteScratch(RestoreRequest request, string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            request.OnWarning($"The temporary directory '{directory}' holding the decrypted backup could not be deleted ({e.Message}); delete it by hand.");
+        }
+    }
+}
