@@ -17,6 +17,7 @@
         'New-BackupStore'
         'Remove-DatabaseBackup'
         'Test-BackupFreshness'
+        'Test-BackupIntegrity'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
