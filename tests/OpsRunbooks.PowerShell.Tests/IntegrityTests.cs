@@ -275,6 +275,9 @@ public sealed class IntegrityTests(ServicesFixture services)
             var fromEnvironment = context.Session.Invoke("Test-BackupIntegrity -Environment $args[0]", environment.Name).EnsureSuccess().Integrity().Single();
             Assert.Equal(report.BackupId, fromEnvironment.BackupId);
             Assert.Equal("Archive:Passed", fromEnvironment.Statuses[3]);
+
+            var piped = context.Session.Invoke("Get-DatabaseBackup -Store $store | Test-BackupIntegrity -Environment $args[0]", environment.Name).EnsureSuccess().Integrity().Single();
+            Assert.Equal(("Archive:Passed", "Restore:Skipped"), (piped.Statuses[3], piped.Statuses[4]));
         }
         finally
         {

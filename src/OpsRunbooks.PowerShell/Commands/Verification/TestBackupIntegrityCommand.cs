@@ -16,7 +16,9 @@ namespace OpsRunbooks.PowerShell.Commands.Verification;
 /// Tests that backups can really be restored: manifest, checksum, decryption and archive in one streamed
 /// pass, and with -RestoreTest a restore into a scratch database that is always dropped.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity", DefaultParameterSetName = BackupSet, SupportsShouldProcess = true)]
+// The default set is Environment, so that -Environment alone means "the newest backups of that environment";
+// piped backups still select the Backup set, which is the only one taking pipeline input.
+[Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity", DefaultParameterSetName = EnvironmentSet, SupportsShouldProcess = true)]
 [OutputType(typeof(IntegrityReport))]
 public sealed class TestBackupIntegrityCommand : OpsCmdlet
 {
@@ -32,7 +34,6 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
     public BackupRecord[]? Backup { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = StoreSet)]
-    [Parameter(ParameterSetName = EnvironmentSet)]
     public IBackupStore? Store { get; set; }
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = StoreSet)]
@@ -42,6 +43,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
 
     [Parameter(ParameterSetName = BackupSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
+    [AllowNull] // a piped backup made without an environment has none
     [EnvironmentTransformation]
     public OpsEnvironment? Environment { get; set; }
 
