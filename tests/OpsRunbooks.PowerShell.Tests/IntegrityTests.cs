@@ -27,6 +27,10 @@ public sealed class IntegrityTests(ServicesFixture services)
         return context;
     }
 
+    /// <summary>An environment file for the context's store, with the backup key's secret half and the test server for restore tests.</summary>
+    private TestEnvironment NewEnvironment(BackupTestContext context) =>
+        new(services, storeEntry: context.Store.EnvironmentEntry, decryptionKey: services.Keys.PrivateKeyPath);
+
     private static IntegrityView Test(BackupTestContext context, BackupView backup, string script = FullTest, params object[] arguments)
     {
         context.Session.SetVariable("backup", backup.Source);
@@ -263,7 +267,7 @@ public sealed class IntegrityTests(ServicesFixture services)
     public async Task ABackupOfAnEnvironmentIsRestoreTestedWithItsKeyAndServer(string kind)
     {
         using var context = NewContext(kind);
-        using var environment = new TestEnvironment(services, storeEntry: context.Store.EnvironmentEntry, decryptionKey: services.Keys.PrivateKeyPath);
+        using var environment = NewEnvironment(context);
         System.Environment.SetEnvironmentVariable("OPSRUNBOOKS_ENVIRONMENT_PATH", environment.Directory);
         try
         {
@@ -291,7 +295,7 @@ public sealed class IntegrityTests(ServicesFixture services)
     public async Task TheRestoreDrillRestoresARandomOlderBackupAndReportsItsRestoreTime(string kind)
     {
         using var context = NewContext(kind);
-        using var environment = new TestEnvironment(services, storeEntry: context.Store.EnvironmentEntry, decryptionKey: services.Keys.PrivateKeyPath);
+        using var environment = NewEnvironment(context);
 
         var first = context.BackUpSeed(1).Single();
         var alone = context.Session.InvokeFile(DrillRunbook, environment.RunbookParameters());
@@ -320,7 +324,7 @@ public sealed class IntegrityTests(ServicesFixture services)
     public async Task TheRecentBackupsRunbookChecksTheLastBackupsAndFailsWhenOneIsBad(string kind)
     {
         using var context = NewContext(kind);
-        using var environment = new TestEnvironment(services, storeEntry: context.Store.EnvironmentEntry, decryptionKey: services.Keys.PrivateKeyPath);
+        using var environment = NewEnvironment(context);
         var backups = context.BackUpSeed(3);
 
         var good = context.Session.InvokeFile(RecentRunbook, environment.RunbookParameters(("Count", 2))).EnsureSuccess();
