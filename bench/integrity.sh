@@ -117,40 +117,13 @@ if [[ -d /dev/shm && -w /dev/shm ]]; then
     shm_base="$(mktemp -d /dev/shm/opsrunbooks-bench.XXXXXX)"
 fi
 
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) exit 1
-        if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-show_tail() {
-    log "---- last lines of $1 ----"
-    tail -n 30 "$1" >&2 || true
-}
+# shellcheck source=bench/lib.sh
+. "$repo_root/bench/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # Build, PostgreSQL, gpg key
 
-runner="$repo_root/src/OpsRunbooks.Runner/bin/$configuration/net10.0/opsrunbook.dll"
-if ((build)); then
-    # A private module folder: building into out/OpsRunbooks would disturb test runs using it.
-    module_dir="$work/module/OpsRunbooks"
-    log "building runner and module ($configuration)"
-    for project in src/OpsRunbooks.Runner/OpsRunbooks.Runner.csproj src/OpsRunbooks.PowerShell/OpsRunbooks.PowerShell.csproj; do
-        if ! dotnet build "$repo_root/$project" -c "$configuration" -nologo -v:q \
-            "-p:ModuleOutputDirectory=$module_dir/" >"$work/build.log" 2>&1; then
-            show_tail "$work/build.log"
-            die "dotnet build $project failed"
-        fi
-    done
-    export OPSRUNBOOKS_MODULE="$module_dir"
-    module_used="$module_dir (built $configuration)"
-else
-    module_used="${OPSRUNBOOKS_MODULE:-found by the runner (out/OpsRunbooks)}"
-fi
-[[ -f "$runner" ]] || die "runner $runner not found (build it, or drop --no-build)"
+build_runner_and_module
 
 "$repo_root/tests/services/install.sh"
 
@@ -159,34 +132,8 @@ pg_restore="$PG_BIN/pg_restore"
 pg_dump="$(dirname "$pg_restore")/pg_dump"
 [[ -x "$pg_dump" ]] || pg_dump="$(command -v pg_dump)" || die "pg_dump not found"
 
-log "starting PostgreSQL"
-pg_started=1
-if ! "$repo_root/tests/services/postgres.sh" start "$work/pg" >/dev/null 2>"$work/pg-start.log"; then
-    show_tail "$work/pg-start.log"
-    die "could not start PostgreSQL"
-fi
-while IFS='=' read -r key value; do
-    case "$key" in
-        PGHOST | PGPORT | PGUSER | PGPASSWORD) export "$key=$value" ;;
-        *) ;;
-    esac
-done <"$work/pg/connection.env"
-unset PGDATABASE PGSERVICE PGPASSFILE
-
-log "creating a gpg key"
-export GNUPGHOME="$work/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-gpg_quiet=(gpg --batch --quiet --pinentry-mode loopback --passphrase '')
-"${gpg_quiet[@]}" --quick-generate-key 'Bench <bench@localhost>' rsa3072 sign never 2>"$work/gpg.log" ||
-    { show_tail "$work/gpg.log" && die "gpg key generation failed"; }
-fingerprint="$(gpg --batch --with-colons --list-keys 'bench@localhost' 2>>"$work/gpg.log" | awk -F: '$1 == "fpr" { print $10; exit }')"
-[[ -n "$fingerprint" ]] || die "could not read the gpg key's fingerprint"
-"${gpg_quiet[@]}" --quick-add-key "$fingerprint" rsa3072 encr never 2>>"$work/gpg.log" ||
-    { show_tail "$work/gpg.log" && die "gpg subkey generation failed"; }
-public_key="$work/bench-public.asc"
-secret_key="$work/bench-secret.asc"
-gpg --batch --armor --export "$fingerprint" >"$public_key"
-"${gpg_quiet[@]}" --armor --export-secret-keys "$fingerprint" >"$secret_key"
+start_postgres
+create_gpg_key
 
 # ---------------------------------------------------------------------------------------------
 # Measurements
@@ -235,7 +182,7 @@ for scale in "${scale_list[@]}"; do
     store="$parent/store-$database"
     log "backing up $database into $store"
     dotnet "$runner" run "$BACKUP_SCRIPT" -Server "$PGHOST" -Port "$PGPORT" -Database "$database" -User "$PGUSER" \
-        -EncryptionKey "$public_key" -PgDumpPath "$pg_dump" -StorePath "$store" >"$work/runner.out" 2>"$work/runner.err" ||
+        -EncryptionKey "$key_file" -PgDumpPath "$pg_dump" -StorePath "$store" >"$work/runner.out" 2>"$work/runner.err" ||
         { show_tail "$work/runner.err" && die "backup of $database failed"; }
     artifact="$(find "$store" -name '*.dump.pgp' -print -quit)"
     [[ -n "$artifact" ]] || die "no artifact in $store"
@@ -269,7 +216,7 @@ for scale in "${scale_list[@]}"; do
         raw_restores+=("$(elapsed "$started" "$EPOCHREALTIME")")
         PGDATABASE=postgres psql -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE $raw_db" >/dev/null
 
-        run_integrity -DecryptionKey "$secret_key" -RestoreTest -Server "$PGHOST" -Port "$PGPORT" -User "$PGUSER"
+        run_integrity -DecryptionKey "$secret_key_file" -RestoreTest -Server "$PGHOST" -Port "$PGPORT" -User "$PGUSER"
         restore_times+=("$check_restore")
         test_durations+=("$check_duration")
         log "$database run $i/$repeat: sha256sum ${sha_times[-1]} s, Checksum ${checksum_times[-1]} s (runner ${checksum_walls[-1]} s); raw pg_restore ${raw_restores[-1]} s, RestoreDuration ${restore_times[-1]} s (whole test ${test_durations[-1]} s)"
