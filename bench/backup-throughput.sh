@@ -142,20 +142,14 @@ stop_s3rver() {
     wait "$s3_pid" 2>/dev/null || true
     s3_pid=""
 }
+# shellcheck source=bench/lib.sh
+. "$repo_root/bench/lib.sh"
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_s3rver
     [[ -z "$s3_data" ]] || rm -rf -- "$s3_data"
-    if ((pg_started)); then
-        "$repo_root/tests/services/postgres.sh" stop "$work/pg" >/dev/null 2>&1 ||
-            log "warning: could not stop PostgreSQL in $work/pg"
-    fi
-    if [[ -n "$work" && -d "$work/gnupg" ]]; then
-        gpgconf --homedir "$work/gnupg" --kill all >/dev/null 2>&1 || true
-    fi
-    [[ -z "$shm_base" ]] || rm -rf -- "$shm_base"
-    [[ -z "$work" ]] || rm -rf -- "$work"
+    remove_work_state
     ((rc == 0)) || log "failed (exit $rc); cleaned up"
     exit "$rc"
 }
@@ -163,15 +157,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-work="$(mktemp -d /tmp/opsrunbooks-bench.XXXXXX)"
-# postgres.sh runs the server as a system user when we are root: it must be able to reach $work/pg.
-chmod 711 "$work"
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    shm_base="$(mktemp -d /dev/shm/opsrunbooks-bench.XXXXXX)"
-fi
-
-# shellcheck source=bench/lib.sh
-. "$repo_root/bench/lib.sh"
+make_work_directories
 
 # ---------------------------------------------------------------------------------------------
 # Build
@@ -429,14 +415,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Report
 
-cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-[[ -n "$cpu_model" ]] || cpu_model="$(uname -m)"
-mem_total="$(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
-server_version="$(PGDATABASE=postgres psql -X -At -c 'SHOW server_version')"
-commit="$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n "$(git -C "$repo_root" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-    commit+=" (with uncommitted changes)"
-fi
+machine_facts
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "n/a" && r <= t ? "met" : "NOT met") }'; }
 

@@ -2,6 +2,43 @@
 # Helpers shared by the benchmark scripts (backup-throughput.sh, integrity.sh). Source it after defining
 # log and die, and setting repo_root and work (the run's temp directory).
 
+# Makes the run's temp directory, work, and, when /dev/shm is writable, a tmpfs one, shm_base; the
+# caller's cleanup removes both.
+make_work_directories() {
+    work="$(mktemp -d /tmp/opsrunbooks-bench.XXXXXX)"
+    # postgres.sh runs the server as a system user when we are root: it must be able to reach $work/pg.
+    chmod 711 "$work"
+    if [[ -d /dev/shm && -w /dev/shm ]]; then
+        shm_base="$(mktemp -d /dev/shm/opsrunbooks-bench.XXXXXX)"
+    fi
+}
+
+# Stops what start_postgres and create_gpg_key started and removes the temp directories; for the
+# caller's cleanup on exit. Reads pg_started, work and shm_base (empty or 0 when not made yet).
+remove_work_state() {
+    if ((pg_started)); then
+        "$repo_root/tests/services/postgres.sh" stop "$work/pg" >/dev/null 2>&1 ||
+            log "warning: could not stop PostgreSQL in $work/pg"
+    fi
+    if [[ -n "$work" && -d "$work/gnupg" ]]; then
+        gpgconf --homedir "$work/gnupg" --kill all >/dev/null 2>&1 || true
+    fi
+    [[ -z "$shm_base" ]] || rm -rf -- "$shm_base"
+    [[ -z "$work" ]] || rm -rf -- "$work"
+}
+
+# Sets cpu_model, mem_total, server_version (of the running PostgreSQL) and commit, for the report.
+machine_facts() {
+    cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+    [[ -n "$cpu_model" ]] || cpu_model="$(uname -m)"
+    mem_total="$(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
+    server_version="$(PGDATABASE=postgres psql -X -At -c 'SHOW server_version')"
+    commit="$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    if [[ -n "$(git -C "$repo_root" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+        commit+=" (with uncommitted changes)"
+    fi
+}
+
 # Seconds between two $EPOCHREALTIME values.
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # Median of the numbers given as arguments.
