@@ -196,7 +196,7 @@ for scale in "${scale_list[@]}"; do
         checksum_walls+=("$check_wall")
 
         raw_db="raw_restore_$i"
-        PGDATABASE=postgres psql -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $raw_db" -c "CREATE DATABASE $raw_db" >/dev/null
+        PGDATABASE=postgres PGOPTIONS="-c client_min_messages=warning" psql -X -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $raw_db" -c "CREATE DATABASE $raw_db" >/dev/null
         started=$EPOCHREALTIME
         "$pg_restore" --no-owner --no-privileges --exit-on-error -d "$raw_db" "$dump" 2>"$work/pg_restore.err" ||
             { show_tail "$work/pg_restore.err" && die "raw pg_restore of $database failed"; }
