@@ -142,20 +142,14 @@ stop_s3rver() {
     wait "$s3_pid" 2>/dev/null || true
     s3_pid=""
 }
+# shellcheck source=bench/lib.sh
+. "$repo_root/bench/lib.sh"
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     stop_s3rver
     [[ -z "$s3_data" ]] || rm -rf -- "$s3_data"
-    if ((pg_started)); then
-        "$repo_root/tests/services/postgres.sh" stop "$work/pg" >/dev/null 2>&1 ||
-            log "warning: could not stop PostgreSQL in $work/pg"
-    fi
-    if [[ -n "$work" && -d "$work/gnupg" ]]; then
-        gpgconf --homedir "$work/gnupg" --kill all >/dev/null 2>&1 || true
-    fi
-    [[ -z "$shm_base" ]] || rm -rf -- "$shm_base"
-    [[ -z "$work" ]] || rm -rf -- "$work"
+    remove_work_state
     ((rc == 0)) || log "failed (exit $rc); cleaned up"
     exit "$rc"
 }
@@ -163,51 +157,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-work="$(mktemp -d /tmp/opsrunbooks-bench.XXXXXX)"
-# postgres.sh runs the server as a system user when we are root: it must be able to reach $work/pg.
-chmod 711 "$work"
-if [[ -d /dev/shm && -w /dev/shm ]]; then
-    shm_base="$(mktemp -d /dev/shm/opsrunbooks-bench.XXXXXX)"
-fi
-
-# Seconds between two $EPOCHREALTIME values.
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-# Median of the numbers given as arguments.
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-        if (NR == 0) exit 1
-        if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
-show_tail() {
-    log "---- last lines of $1 ----"
-    tail -n 30 "$1" >&2 || true
-}
+make_work_directories
 
 # ---------------------------------------------------------------------------------------------
 # Build
 
-runner="$repo_root/src/OpsRunbooks.Runner/bin/$configuration/net10.0/opsrunbook.dll"
-if ((build)); then
-    # The module goes to a private folder instead of out/OpsRunbooks: the build of the module deletes
-    # and re-creates its output folder, which others' test runs may be using at the same time.
-    module_dir="$work/module/OpsRunbooks"
-    log "building runner and module ($configuration)"
-    for project in src/OpsRunbooks.Runner/OpsRunbooks.Runner.csproj src/OpsRunbooks.PowerShell/OpsRunbooks.PowerShell.csproj; do
-        if ! dotnet build "$repo_root/$project" -c "$configuration" -nologo -v:q \
-            "-p:ModuleOutputDirectory=$module_dir/" >"$work/build.log" 2>&1; then
-            show_tail "$work/build.log"
-            die "dotnet build $project failed"
-        fi
-    done
-    export OPSRUNBOOKS_MODULE="$module_dir"
-    module_used="$module_dir (built $configuration)"
-else
-    module_used="${OPSRUNBOOKS_MODULE:-found by the runner (out/OpsRunbooks)}"
-fi
-[[ -f "$runner" ]] || die "runner $runner not found (build it, or drop --no-build)"
+build_runner_and_module
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL, gpg key
@@ -217,33 +172,8 @@ fi
 pg_dump="$PG_BIN/pg_dump"
 [[ -x "$pg_dump" ]] || pg_dump="$(command -v pg_dump)" || die "pg_dump not found"
 
-log "starting PostgreSQL"
-pg_started=1
-if ! "$repo_root/tests/services/postgres.sh" start "$work/pg" >/dev/null 2>"$work/pg-start.log"; then
-    show_tail "$work/pg-start.log"
-    die "could not start PostgreSQL"
-fi
-while IFS='=' read -r key value; do
-    case "$key" in
-        PGHOST | PGPORT | PGUSER | PGPASSWORD) export "$key=$value" ;;
-        PGDATABASE) warmup_database="$value" ;;
-        *) ;;
-    esac
-done <"$work/pg/connection.env"
-unset PGDATABASE PGSERVICE PGPASSFILE
-
-log "creating a gpg key"
-export GNUPGHOME="$work/gnupg"
-mkdir -m 700 "$GNUPGHOME"
-gpg_quiet=(gpg --batch --quiet --pinentry-mode loopback --passphrase '')
-"${gpg_quiet[@]}" --quick-generate-key 'Bench <bench@localhost>' rsa3072 sign never 2>"$work/gpg.log" ||
-    { show_tail "$work/gpg.log" && die "gpg key generation failed"; }
-fingerprint="$(gpg --batch --with-colons --list-keys 'bench@localhost' 2>>"$work/gpg.log" | awk -F: '$1 == "fpr" { print $10; exit }')"
-[[ -n "$fingerprint" ]] || die "could not read the gpg key's fingerprint"
-"${gpg_quiet[@]}" --quick-add-key "$fingerprint" rsa3072 encr never 2>>"$work/gpg.log" ||
-    { show_tail "$work/gpg.log" && die "gpg subkey generation failed"; }
-key_file="$work/bench-public.asc"
-gpg --batch --armor --export "$fingerprint" >"$key_file"
+start_postgres
+create_gpg_key
 
 # ---------------------------------------------------------------------------------------------
 # Measurements
@@ -485,14 +415,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Report
 
-cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-[[ -n "$cpu_model" ]] || cpu_model="$(uname -m)"
-mem_total="$(awk '/^MemTotal:/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo)"
-server_version="$(PGDATABASE=postgres psql -X -At -c 'SHOW server_version')"
-commit="$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n "$(git -C "$repo_root" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-    commit+=" (with uncommitted changes)"
-fi
+machine_facts
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r != "n/a" && r <= t ? "met" : "NOT met") }'; }
 

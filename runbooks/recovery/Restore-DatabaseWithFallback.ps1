@@ -58,7 +58,7 @@ foreach ($backup in $backups) {
     $checkErrors = $null
     $report = Test-BackupIntegrity -Backup $backup -Environment $opsEnvironment -ErrorAction SilentlyContinue -ErrorVariable checkErrors
     if (-not $report -or -not $report.Passed) {
-        $reason = if ($report) { "$($report.FailedCheck) check failed ($($report.Cause)): $(@($report.Checks | Where-Object Status -eq 'Failed')[0].Detail)" }
+        $reason = if ($report) { "$($report.FailedCheck) check failed ($($report.Cause)): $($report.CauseDetail)" }
         else { "could not be checked: $($checkErrors[0])" }
         $PSCmdlet.WriteWarning("Backup $($backup.Id) is passed over: $reason")
         $passedOver.Add([pscustomobject]@{ BackupId = $backup.Id; StartedUtc = $backup.StartedUtc; Stage = 'Integrity'; Reason = $reason })

@@ -59,8 +59,12 @@ public sealed class BackupTestContext : IDisposable
     public IReadOnlyList<BackupView> BackUpSeed(int count) =>
         Enumerable.Range(0, count).Select(_ => Session.Invoke(BackupSeed).EnsureSuccess().Backups().Single()).ToList();
 
-    /// <summary>Rewrites a backup's manifest in the store: moves it in time (finished two minutes after it started) or changes its size.</summary>
-    public void RewriteManifest(BackupView backup, DateTime? startedUtc = null, long? storedBytes = null)
+    /// <summary>
+    /// Rewrites a backup's manifest in the store: moves it in time (finished two minutes after it started),
+    /// changes its size or checksum, or sets the row counts of some tables.
+    /// </summary>
+    public void RewriteManifest(BackupView backup, DateTime? startedUtc = null, long? storedBytes = null, string? sha256 = null,
+        IReadOnlyDictionary<string, long>? tableRowCounts = null)
     {
         var manifest = JsonNode.Parse(Store.ReadText(backup.ManifestName))!.AsObject();
         if (startedUtc is { } started)
@@ -69,6 +73,9 @@ public sealed class BackupTestContext : IDisposable
             manifest["finishedUtc"] = started.AddMinutes(2);
         }
         if (storedBytes is { } bytes) manifest["storedBytes"] = bytes;
+        if (sha256 is not null) manifest["sha256"] = sha256;
+        foreach (var (table, count) in tableRowCounts ?? new Dictionary<string, long>())
+            manifest["tableRowCounts"]![table] = count;
         Store.WriteText(backup.ManifestName, manifest.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 

@@ -152,10 +152,10 @@ public sealed class BackupTests(ServicesFixture services) : IDisposable
     [Fact]
     public async Task StoppingABackupKillsPgDumpAndLeavesNothingListed()
     {
-        using var pgDump = new PausedPgDump(pauseSeconds: 300);
+        using var pgDump = new PausedPgClient(pauseSeconds: 300);
         using var shell = _context.Session.CreateShell();
         shell.AddScript(BackupTestContext.BackupSeed + " -PgDumpPath $args[0]").AddArgument(pgDump.PathName);
-        var running = await PausedPgDump.BeginUntilPhaseAsync(shell, "Dumping");
+        var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Dumping");
         await Task.Delay(1500);
         Assert.True(pgDump.RunningProcesses().Any(), "the paused pg_dump should still run");
 

@@ -66,11 +66,49 @@ public sealed record FreshnessView(PSObject Source)
     private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
 }
 
+/// <summary>An IntegrityReport read through its PowerShell properties.</summary>
+public sealed record IntegrityView(PSObject Source)
+{
+    public string Database => Get<string>();
+    public string BackupId => Get<string>();
+    public bool Passed => Get<bool>();
+    public string? FailedCheck => Get<string?>();
+    public string? Cause => Get<string?>();
+    public string? CauseDetail => Get<string?>();
+    public bool RestoreTested => Get<bool>();
+    public TimeSpan Duration => Get<TimeSpan>();
+    public TimeSpan? RestoreDuration => Get<TimeSpan?>();
+    public string? ScratchDatabase => Get<string?>();
+    public BackupView Backup => new(PSObject.AsPSObject(Source.Properties[nameof(Backup)].Value));
+
+    public IReadOnlyList<CheckView> Checks =>
+        ((IEnumerable)Source.Properties[nameof(Checks)].Value).Cast<object>().Select(c => new CheckView(PSObject.AsPSObject(c))).ToList();
+
+    public CheckView Check(string name) => Checks.Single(c => c.Name == name);
+
+    /// <summary>"Name:Status" of every check, in order.</summary>
+    public IReadOnlyList<string> Statuses => Checks.Select(c => $"{c.Name}:{c.Status}").ToList();
+
+    private T Get<T>([System.Runtime.CompilerServices.CallerMemberName] string name = "") => (T)Source.Properties[name].Value;
+}
+
+/// <summary>An IntegrityCheck read through its PowerShell properties.</summary>
+public sealed record CheckView(PSObject Source)
+{
+    public string Name => (string)Source.Properties[nameof(Name)].Value;
+    public string Status => Source.Properties[nameof(Status)].Value.ToString()!;
+    public string Detail => (string)Source.Properties[nameof(Detail)].Value;
+    public string? ErrorId => (string?)Source.Properties[nameof(ErrorId)].Value;
+    public TimeSpan Duration => (TimeSpan)Source.Properties[nameof(Duration)].Value;
+}
+
 public static class EngineResultExtensions
 {
     public static IReadOnlyList<BackupView> Backups(this EngineResult result) => Of(result, "OpsRunbooks.Backup.BackupRecord", o => new BackupView(o));
 
     public static IReadOnlyList<DecisionView> Decisions(this EngineResult result) => Of(result, "OpsRunbooks.Backup.RetentionDecision", o => new DecisionView(o));
+
+    public static IReadOnlyList<IntegrityView> Integrity(this EngineResult result) => Of(result, "OpsRunbooks.Verification.IntegrityReport", o => new IntegrityView(o));
 
     public static IReadOnlyList<FreshnessView> Freshness(this EngineResult result) => Of(result, "OpsRunbooks.Backup.BackupFreshnessResult", o => new FreshnessView(o));
 

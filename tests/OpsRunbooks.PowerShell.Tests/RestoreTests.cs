@@ -11,6 +11,8 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
     private const string Restore =
         "$backup | Restore-DatabaseBackup -TargetDatabase $target -Server $server -Port $port -Credential $credential -DecryptionKey $privateKey -Confirm:$false";
 
+    private static readonly string FallbackRunbook = RepositoryPaths.Combine("runbooks", "recovery", "Restore-DatabaseWithFallback.ps1");
+
     private readonly List<string> _databases = [];
     private BackupTestContext? _context;
 
@@ -249,10 +251,10 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
     {
         BackUp(TestStores.Local);
         var target = NewTarget();
-        using var pgRestore = new PausedPgDump(pauseSeconds: 300, program: "pg_restore");
+        using var pgRestore = new PausedPgClient(pauseSeconds: 300, program: "pg_restore");
         using var shell = Context.Session.CreateShell();
         shell.AddScript(Restore + " -PgRestorePath $args[0]").AddArgument(pgRestore.PathName);
-        var running = await PausedPgDump.BeginUntilPhaseAsync(shell, "Restoring");
+        var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Restoring");
         await WaitUntilAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore should run");
         Assert.Equal(target, await Postgres.QueryAsync($"SELECT datname FROM pg_database WHERE datname = '{target}'"));
 
@@ -269,10 +271,10 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         BackUp(TestStores.Local);
         var target = NewTarget();
         await CreateWithMarkerAsync(target);
-        using var pgRestore = new PausedPgDump(pauseSeconds: 300, program: "pg_restore");
+        using var pgRestore = new PausedPgClient(pauseSeconds: 300, program: "pg_restore");
         using var shell = Context.Session.CreateShell();
         shell.AddScript(Restore + " -Force -EncryptionKey $key -PgRestorePath $args[0]").AddArgument(pgRestore.PathName);
-        var running = await PausedPgDump.BeginUntilPhaseAsync(shell, "Restoring");
+        var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Restoring");
         await WaitUntilAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore should run");
         Assert.NotEqual("", await LeftoversOf(target));
 
@@ -282,6 +284,54 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         Assert.Empty(pgRestore.RunningProcesses());
         Assert.Equal("kept", await Postgres.QueryAsync("SELECT note FROM marker", target));
         Assert.Equal("", await LeftoversOf(target));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task TheFallbackRunbookRestoresTheNewestBackupThatPassesItsChecks(string kind)
+    {
+        BackUp(kind);
+        var middle = Context.BackUpSeed(1).Single();
+        var newest = Context.BackUpSeed(1).Single();
+        var bytes = Context.Store.ReadBytes(newest.ArtifactName);
+        bytes[bytes.Length / 2] ^= 0x01;
+        Context.Store.WriteBytes(newest.ArtifactName, bytes);
+        using var environment = new TestEnvironment(services, storeEntry: Context.Store.EnvironmentEntry, decryptionKey: services.Keys.PrivateKeyPath);
+        var target = NewTarget();
+
+        var result = Context.Session.InvokeFile(FallbackRunbook,
+            environment.RunbookParameters(("Database", Postgres.SeedDatabase), ("TargetDatabase", target), ("Confirm", false))).EnsureSuccess();
+
+        var outcome = Assert.Single(result.Output);
+        Assert.Equal(middle.Id, outcome.Properties["UsedBackupId"].Value);
+        Assert.Equal(2, outcome.Properties["Attempts"].Value);
+        var passedOver = PSObject.AsPSObject(Assert.Single((IEnumerable<object>)outcome.Properties["PassedOver"].Value));
+        Assert.Equal(newest.Id, passedOver.Properties["BackupId"].Value);
+        Assert.Equal("Integrity", passedOver.Properties["Stage"].Value);
+        Assert.Contains("ChecksumMismatch", (string)passedOver.Properties["Reason"].Value);
+        Assert.Contains(result.Warnings, w => w.Message.Contains(newest.Id, StringComparison.Ordinal));
+        var restored = new RestoreView(PSObject.AsPSObject(outcome.Properties["Restore"].Value));
+        Assert.Equal((middle.Id, target), (restored.BackupId, restored.TargetDatabase));
+        await AssertHoldsAsync(middle, target);
+    }
+
+    [Fact]
+    public async Task TheFallbackRunbookFailsWithTheReasonsWhenNoBackupCanBeRestored()
+    {
+        var only = BackUp(TestStores.Local);
+        using var environment = new TestEnvironment(services, storeEntry: Context.Store.EnvironmentEntry, decryptionKey: services.OtherKeys.PrivateKeyPath);
+        var target = NewTarget();
+
+        var result = Context.Session.InvokeFile(FallbackRunbook,
+            environment.RunbookParameters(("Database", Postgres.SeedDatabase), ("TargetDatabase", target), ("Confirm", false)));
+
+        Assert.Null(result.Terminating);
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("NoRestorableBackup", error.FullyQualifiedErrorId);
+        Assert.Contains(only.Id, error.ToString());
+        Assert.Contains("DecryptionFailed", error.ToString());
+        Assert.Equal("0", await Postgres.QueryAsync($"SELECT count(*) FROM pg_database WHERE datname = '{target}'"));
     }
 
     private BackupView BackUp(string kind)

@@ -71,6 +71,18 @@ public sealed class S3TestStore : ITestStore
             UseChunkEncoding = false,
         }).GetAwaiter().GetResult();
 
+    public void WriteBytes(string name, byte[] content)
+    {
+        using var body = new MemoryStream(content);
+        _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = S3Service.Bucket,
+            Key = Prefix + "/" + name,
+            InputStream = body,
+            UseChunkEncoding = false,
+        }).GetAwaiter().GetResult();
+    }
+
     public void Dispose()
     {
         foreach (var name in ObjectNames())

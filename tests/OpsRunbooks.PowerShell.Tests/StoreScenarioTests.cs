@@ -45,10 +45,10 @@ public sealed class StoreScenarioTests(ServicesFixture services)
     public async Task AnUploadWhoseServerGoesAwayLeavesNoBackupAndALaterOneSucceeds()
     {
         using var context = new BackupTestContext(services, TestStores.Create(TestStores.S3, services));
-        using var pgDump = new PausedPgDump(pauseSeconds: 3);
+        using var pgDump = new PausedPgClient(pauseSeconds: 3);
         using var shell = context.Session.CreateShell();
         shell.AddScript(BackupTestContext.BackupSeed + " -PgDumpPath $args[0]").AddArgument(pgDump.PathName);
-        var running = await PausedPgDump.BeginUntilPhaseAsync(shell, "Dumping");
+        var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Dumping");
         services.S3.Stop();
         try
         {

@@ -5,12 +5,13 @@ namespace OpsRunbooks.PowerShell.Tests;
 
 /// <summary>
 /// An environment file &lt;name&gt;.psd1 in a directory of its own, for the test server: its password by
-/// reference to an environment variable set for the test, the given databases, store and thresholds.
+/// reference to an environment variable set for the test, the given databases, store and thresholds, and
+/// optionally a decryption key with the same server for restore tests.
 /// </summary>
 public sealed class TestEnvironment : IDisposable
 {
     public TestEnvironment(ServicesFixture services, string name = "test", string storeEntry = "@{ Path = 'store' }",
-        IEnumerable<string>? databases = null, IReadOnlyDictionary<string, object>? thresholds = null)
+        IEnumerable<string>? databases = null, IReadOnlyDictionary<string, object>? thresholds = null, string? decryptionKey = null)
     {
         Name = name;
         Environment.SetEnvironmentVariable(PasswordVariable, services.Postgres.Password);
@@ -27,6 +28,7 @@ public sealed class TestEnvironment : IDisposable
                 Databases = @( {{databaseEntries}} )
                 Store = {{storeEntry}}
                 EncryptionKey = '{{services.Keys.PublicKeyPath}}'
+                {{(decryptionKey is null ? "" : $"DecryptionKey = {TestStores.Quote(decryptionKey)}; RestoreTestServer = 'primary'")}}
                 Thresholds = @{ {{thresholdEntries}} }
             }
             """);

@@ -25,6 +25,8 @@ public interface ITestStore : IDisposable
 
     void WriteText(string name, string content);
 
+    void WriteBytes(string name, byte[] content);
+
     string ReadText(string name) => System.Text.Encoding.UTF8.GetString(ReadBytes(name));
 }
 
@@ -63,6 +65,8 @@ public sealed class LocalTestStore : ITestStore
     public byte[] ReadBytes(string name) => File.ReadAllBytes(System.IO.Path.Combine(Path, name));
 
     public void WriteText(string name, string content) => File.WriteAllText(System.IO.Path.Combine(Path, name), content);
+
+    public void WriteBytes(string name, byte[] content) => File.WriteAllBytes(System.IO.Path.Combine(Path, name), content);
 
     public void Dispose()
     {

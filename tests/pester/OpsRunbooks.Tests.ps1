@@ -957,4 +957,136 @@ $($thresholdLines -join "`n")
             Get-DatabaseNames -Like $target | Should -BeNullOrEmpty
         }
     }
+
+    Context 'Test-BackupIntegrity and the verification runbooks' {
+        BeforeAll {
+            $secretKeyPath = Join-Path $gnupgHome 'backup.sec.asc'
+            Invoke-Gpg @('--passphrase', '', '--armor', '--output', $secretKeyPath, '--export-secret-keys', $fingerprint) | Out-Null
+            # A second key pair, which the backups are not encrypted to.
+            $otherUserId = 'OpsRunbooks Pester Other <pester-other@opsrunbooks.test>'
+            Invoke-Gpg @('--passphrase', '', '--quick-generate-key', $otherUserId, 'rsa3072', 'sign', 'never') | Out-Null
+            $otherFingerprint = (Invoke-Gpg @('--with-colons', '--list-keys', $otherUserId) |
+                    Where-Object { $_ -like 'fpr:*' } |
+                    Select-Object -First 1).Split(':')[9]
+            Invoke-Gpg @('--passphrase', '', '--quick-add-key', $otherFingerprint, 'rsa3072', 'encr', 'never') | Out-Null
+            $otherSecretKeyPath = Join-Path $gnupgHome 'other.sec.asc'
+            Invoke-Gpg @('--passphrase', '', '--armor', '--output', $otherSecretKeyPath, '--export-secret-keys', $otherFingerprint) | Out-Null
+
+            $integrityStore = New-BackupStore -Path (New-ScratchDirectory -Name 'store-integrity')
+            $integrityBackup = Invoke-TestBackup -Store $integrityStore
+            $artifactPath = Get-ArtifactPath -Record $integrityBackup
+            $manifestPath = [System.IO.Path]::Combine($integrityStore.RootPath, $integrityBackup.ManifestName)
+            $originalArtifact = [System.IO.File]::ReadAllBytes($artifactPath)
+            $originalManifest = Get-Content -LiteralPath $manifestPath -Raw
+            $restoreTest = @{
+                DecryptionKey = $secretKeyPath; RestoreTest = $true
+                Server = $pg.PGHOST; Port = $serverPort; Credential = $credential
+            }
+
+            function Get-ScratchDatabase {
+                Invoke-Psql -Database 'postgres' -Sql "SELECT coalesce(string_agg(datname, ','), '') FROM pg_database WHERE datname LIKE 'opsrunbooks_verify_%'"
+            }
+            function Get-CheckStatus {
+                param([Parameter(Mandatory)] $Report)
+                return @($Report.Checks | ForEach-Object { "$($_.Name):$($_.Status)" })
+            }
+        }
+
+        AfterEach {
+            [System.IO.File]::WriteAllBytes($artifactPath, $originalArtifact)
+            Set-Content -LiteralPath $manifestPath -Value $originalManifest -NoNewline -Encoding utf8NoBOM
+            Get-ScratchDatabase | Should -BeNullOrEmpty
+        }
+
+        It 'passes every check of a good backup, the restore test and a query included' {
+            $report = $integrityBackup | Test-BackupIntegrity @restoreTest -VerificationQuery 'SELECT count(*) = 120000 FROM public.orders' -ErrorAction Stop
+            $report.GetType().FullName | Should -Be 'OpsRunbooks.Verification.IntegrityReport'
+            $report.Passed | Should -BeTrue
+            Get-CheckStatus $report | Should -Be @('Manifest:Passed', 'Checksum:Passed', 'Decrypt:Passed', 'Archive:Passed', 'Restore:Passed', 'RowCounts:Passed', 'VerificationQueries:Passed')
+            $report.RestoreDuration | Should -BeGreaterThan ([timespan]::Zero)
+            $report.ScratchDatabase | Should -BeLike "opsrunbooks_verify_$($seedDatabase)_*"
+            $report.BackupId | Should -Be $integrityBackup.Id
+        }
+
+        It 'checks the checksum without a key and says why decryption was skipped' {
+            $report = Test-BackupIntegrity -Store $integrityStore -Database $seedDatabase -ErrorAction Stop
+            $report.Passed | Should -BeTrue
+            Get-CheckStatus $report | Select-Object -First 4 | Should -Be @('Manifest:Passed', 'Checksum:Passed', 'Decrypt:Skipped', 'Archive:Skipped')
+            ($report.Checks | Where-Object Name -eq 'Decrypt').Detail | Should -Match 'no decryption key'
+        }
+
+        It 'catches one flipped byte in the checksum' {
+            $corrupt = [byte[]]$originalArtifact.Clone()
+            $corrupt[[int]($corrupt.Length / 2)] = $corrupt[[int]($corrupt.Length / 2)] -bxor 1
+            [System.IO.File]::WriteAllBytes($artifactPath, $corrupt)
+            $report = $integrityBackup | Test-BackupIntegrity @restoreTest -ErrorAction Stop
+            $report.Passed | Should -BeFalse
+            $report.FailedCheck | Should -Be 'Checksum'
+            $report.Cause | Should -Be 'ChecksumMismatch'
+            Get-CheckStatus $report | Select-Object -Skip 2 | Should -Be @('Decrypt:Skipped', 'Archive:Skipped', 'Restore:Skipped', 'RowCounts:Skipped', 'VerificationQueries:Skipped')
+        }
+
+        It 'catches a truncated artifact in the checksum' {
+            [System.IO.File]::WriteAllBytes($artifactPath, $originalArtifact[0..([int]($originalArtifact.Length / 2))])
+            $report = $integrityBackup | Test-BackupIntegrity -DecryptionKey $secretKeyPath -ErrorAction Stop
+            $report.Cause | Should -Be 'ChecksumMismatch'
+        }
+
+        It 'fails Decrypt with a key the backup is not encrypted to' {
+            $report = $integrityBackup | Test-BackupIntegrity -DecryptionKey $otherSecretKeyPath -ErrorAction Stop
+            $report.FailedCheck | Should -Be 'Decrypt'
+            $report.Cause | Should -Be 'DecryptionFailed'
+            ($report.Checks | Where-Object Name -eq 'Checksum').Status | Should -Be 'Passed'
+        }
+
+        It 'fails RowCounts when the manifest''s counts are not the restored ones' {
+            $json = $originalManifest -replace '"public\.orders":\s*\d+', '"public.orders": 7'
+            Set-Content -LiteralPath $manifestPath -Value $json -NoNewline -Encoding utf8NoBOM
+            $report = $integrityBackup | Test-BackupIntegrity @restoreTest -ErrorAction Stop
+            $report.FailedCheck | Should -Be 'RowCounts'
+            $report.Cause | Should -Be 'RowCountMismatch'
+            $report.CauseDetail | Should -Match 'public\.orders: 120,000 restored, the manifest says 7'
+        }
+
+        It 'fails VerificationQueries when a query returns no row' {
+            $query = 'SELECT id FROM public.orders WHERE id < 0'
+            $report = $integrityBackup | Test-BackupIntegrity @restoreTest -VerificationQuery $query -ErrorAction Stop
+            $report.Cause | Should -Be 'VerificationQueryFailed'
+            $report.CauseDetail | Should -BeLike "*$query*returned no row*"
+        }
+
+        It 'writes ConnectionFailed for a restore server that cannot be reached, and no report' {
+            $closed = $restoreTest.Clone()
+            $closed.Port = Get-ClosedPort
+            $reports = @($integrityBackup | Test-BackupIntegrity @closed -ErrorAction SilentlyContinue -ErrorVariable failures)
+            $reports | Should -HaveCount 0
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
+        }
+
+        It 'runs the restore drill on an older backup and Test-RecentBackups.ps1 over the last backups' {
+            $content = (New-TestEnvironmentContent -Name 'pesterverify' -Databases $seedDatabase) -replace '(?m)^    Store ',
+                "    DecryptionKey   = $(ConvertTo-QuotedLiteral $secretKeyPath)`n    RestoreTestServer = 'primary'`n    Store "
+            $verifyPath = New-EnvironmentDirectory -Name 'pesterverify' -Content $content
+            $verifyStore = New-BackupStore -Path (Join-Path $verifyPath 'store')
+            $verifyBackups = @(1..3 | ForEach-Object { Invoke-TestBackup -Store $verifyStore })
+
+            $drillRunbook = Join-Path $repositoryRoot 'runbooks/verification/Invoke-RestoreDrill.ps1'
+            $drill = & $drillRunbook -Environment 'pesterverify' -EnvironmentPath $verifyPath -ErrorAction Stop
+            $drill.Passed | Should -BeTrue
+            $drill.BackupId | Should -BeIn @($verifyBackups[0].Id, $verifyBackups[1].Id)
+            $drill.RestoreTime | Should -BeGreaterThan ([timespan]::Zero)
+
+            $recentRunbook = Join-Path $repositoryRoot 'runbooks/verification/Test-RecentBackups.ps1'
+            $output = @(& $recentRunbook -Environment 'pesterverify' -EnvironmentPath $verifyPath -Count 3 -ErrorAction Stop)
+            $summary = $output[-1]
+            "$($summary.Checked)/$($summary.Good)/$($summary.Bad)" | Should -Be '3/3/0'
+
+            [System.IO.File]::WriteAllBytes((Get-ArtifactPath -Record $verifyBackups[2]), [byte[]](1..100))
+            $output = @(& $recentRunbook -Environment 'pesterverify' -EnvironmentPath $verifyPath -Count 3 -ErrorAction SilentlyContinue -ErrorVariable failures)
+            $summary = $output[-1]
+            "$($summary.Checked)/$($summary.Good)/$($summary.Bad)" | Should -Be '3/2/1'
+            $summary.BadBackups[0] | Should -Match ([regex]::Escape($verifyBackups[2].Id))
+            $failures[0].FullyQualifiedErrorId | Should -BeLike 'RecentBackupsBad*'
+        }
+    }
 }

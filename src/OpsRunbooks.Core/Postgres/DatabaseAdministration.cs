@@ -23,6 +23,13 @@ public static class DatabaseAdministration
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }
 
+    /// <summary>Connects to the server (failing as <see cref="PostgresConnector"/> does) and returns its version.</summary>
+    public static async Task<Version> ServerVersionAsync(PostgresTarget server, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenMaintenanceAsync(server, cancellationToken).ConfigureAwait(false);
+        return connection.PostgreSqlVersion;
+    }
+
     public static Task CreateAsync(PostgresTarget server, string database, CancellationToken cancellationToken) =>
         ExecuteAsync(server, $"CREATE DATABASE {TableRowCounts.QuoteIdentifier(database)}", cancellationToken);
 

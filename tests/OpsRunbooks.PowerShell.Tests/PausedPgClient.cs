@@ -1,19 +1,20 @@
 namespace OpsRunbooks.PowerShell.Tests;
 
 /// <summary>
-/// A pg_dump that writes the real dump and then pauses with its output still open, so a test can act
-/// (stop the pipeline, stop a server) while the backup is surely still running; or, given "pg_restore",
-/// a pg_restore that restores and then pauses before it exits, while the restore is surely still running.
+/// A PostgreSQL client program (pg_dump by default, or pg_restore) that does its real work and then pauses
+/// with its output still open, so a test can act (stop the pipeline, stop a server) while the backup or
+/// restore is surely still running. Runs given <c>passThroughArgument</c> (such as --list) are not paused.
 /// </summary>
-public sealed class PausedPgDump : IDisposable
+public sealed class PausedPgClient : IDisposable
 {
-    public PausedPgDump(int pauseSeconds, string program = "pg_dump")
+    public PausedPgClient(int pauseSeconds, string program = "pg_dump", string? passThroughArgument = null)
     {
         Marker = "opsrunbooks-paused-" + Guid.NewGuid().ToString("N")[..8];
         PathName = Path.Combine(Path.GetTempPath(), Marker);
         File.WriteAllText(PathName,
             "#!/bin/bash\n" +
             $"if [ \"$1\" = --version ]; then exec {program} --version; fi\n" +
+            (passThroughArgument is null ? "" : $"for a in \"$@\"; do if [ \"$a\" = {passThroughArgument} ]; then exec {program} \"$@\"; fi; done\n") +
             $"{program} \"$@\"\n" +
             $"exec -a {Marker}-pause sleep {pauseSeconds}\n");
         File.SetUnixFileMode(PathName, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
