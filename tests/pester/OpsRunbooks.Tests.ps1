@@ -956,6 +956,27 @@ $($thresholdLines -join "`n")
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'ChecksumMismatch,*'
             Get-DatabaseNames -Like $target | Should -BeNullOrEmpty
         }
+
+        It 'restores the newest backup that passes its checks with Restore-DatabaseWithFallback.ps1' {
+            $content = (New-TestEnvironmentContent -Name 'pesterfallback' -Databases $seedDatabase) -replace '(?m)^    Store ',
+                "    DecryptionKey   = $(ConvertTo-QuotedLiteral $secretKeyPath)`n    Store "
+            $fallbackPath = New-EnvironmentDirectory -Name 'pesterfallback' -Content $content
+            $fallbackStore = New-BackupStore -Path (Join-Path $fallbackPath 'store')
+            $fallbackBackups = @(1..2 | ForEach-Object { Invoke-TestBackup -Store $fallbackStore })
+            [System.IO.File]::WriteAllBytes((Get-ArtifactPath -Record $fallbackBackups[1]), [byte[]](1..100))
+            $target = New-RestoreTarget
+
+            $fallbackRunbook = Join-Path $repositoryRoot 'runbooks/recovery/Restore-DatabaseWithFallback.ps1'
+            $outcome = & $fallbackRunbook -Environment 'pesterfallback' -EnvironmentPath $fallbackPath -Database $seedDatabase `
+                -TargetDatabase $target -Confirm:$false -ErrorAction Stop -WarningAction SilentlyContinue
+
+            $outcome.UsedBackupId | Should -Be $fallbackBackups[0].Id
+            $outcome.PassedOver | Should -HaveCount 1
+            $outcome.PassedOver[0].BackupId | Should -Be $fallbackBackups[1].Id
+            $outcome.PassedOver[0].Reason | Should -Match 'ChecksumMismatch'
+            $outcome.Restore.TargetDatabase | Should -Be $target
+            Get-DatabaseNames -Like $target | Should -Be @($target)
+        }
     }
 
     Context 'Test-BackupIntegrity and the verification runbooks' {
