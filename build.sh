@@ -3,7 +3,8 @@
 #
 #   ./build.sh build   build the solution and assemble the module folder out/OpsRunbooks
 #   ./build.sh test    install the test servers' packages, build, and run every test
-#   ./build.sh demo    back up a throwaway local PostgreSQL into out/local-store through the runner
+#   ./build.sh demo    back up a throwaway local PostgreSQL into out/local-store through the runner,
+#                      then restore-test that backup
 #
 # build.ps1 offers the same tasks to users with pwsh.
 set -euo pipefail
@@ -63,10 +64,13 @@ demo() {
     fingerprint=$("${gpg[@]}" --with-colons --list-keys demo@localhost | awk -F: '/^fpr/ { print $10; exit }')
     "${gpg[@]}" --quick-add-key "$fingerprint" rsa3072 encr never 2>/dev/null
     "${gpg[@]}" --armor --export "$fingerprint" > "$work/backup.pub.asc"
-    export OPSRUNBOOKS_BACKUP_KEY="$work/backup.pub.asc"
+    "${gpg[@]}" --armor --export-secret-keys "$fingerprint" > "$work/backup.sec.asc"
+    export OPSRUNBOOKS_BACKUP_KEY="$work/backup.pub.asc" OPSRUNBOOKS_BACKUP_SECRET_KEY="$work/backup.sec.asc"
 
     echo "Running runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local through opsrunbook..." >&2
     dotnet "$runner" run runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local
+    echo "Running runbooks/verification/Test-RecentBackups.ps1 -Environment local -Count 1 -RestoreTest: the new backup, restored into a scratch database..." >&2
+    dotnet "$runner" run runbooks/verification/Test-RecentBackups.ps1 -Environment local -Count 1 -RestoreTest
     echo "Backups are in out/local-store; decrypt one with: gpg --homedir $work/gnupg --decrypt <artifact>" >&2
 }
 
