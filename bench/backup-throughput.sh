@@ -144,18 +144,11 @@ stop_s3rver() {
 }
 # shellcheck source=bench/lib.sh
 . "$repo_root/bench/lib.sh"
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
+cleanup_extra() {
     stop_s3rver
     [[ -z "$s3_data" ]] || rm -rf -- "$s3_data"
-    remove_work_state
-    ((rc == 0)) || log "failed (exit $rc); cleaned up"
-    exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 make_work_directories
 
@@ -407,7 +400,7 @@ s3rver_note=""
 if ((use_s3)); then
     s3rver_version="$(node -p 'require(process.argv[1]).version' "$(dirname "$S3RVER_SCRIPT")/../package.json" 2>/dev/null || echo unknown)"
     s3rver_hwm_kb="$(awk '/^VmHWM:/ { print $2 }' "/proc/$s3_pid/status" 2>/dev/null || true)"
-    s3rver_note="- S3 server: s3rver $s3rver_version on node $(node --version), 127.0.0.1, data on $s3_location"
+    s3rver_note="S3 server: s3rver $s3rver_version on node $(node --version), 127.0.0.1, data on $s3_location"
     s3rver_note+="; store parts of 16 MiB, 4 uploaded at a time, plain bodies (-DisableChunkEncoding)"
     [[ -z "$s3rver_hwm_kb" ]] || s3rver_note+="; s3rver's own peak RSS over the run $(mb $((s3rver_hwm_kb * 1024))) MB"
 fi
@@ -474,17 +467,7 @@ $(printf '%s\n' "${targets[@]}")
 
 $(printf '%s\n' "${samples[@]}")
 
-## Machine
-
-- CPU: $cpu_model; nproc $(nproc)
-- Memory: $mem_total
-- Load average (1/5/15 min): $load_start at start, $load_end at end
-- Kernel: $(uname -sr)
-- .NET SDK: $(dotnet --version); runner $configuration; module $module_used
-- PostgreSQL server $server_version; $("$pg_dump" --version) ($pg_dump)
-- $(gpg --version | head -n 1)
-${s3rver_note:+$s3rver_note
-}- Commit: $commit
+$(machine_section "$pg_dump" "$(gpg --version | head -n 1)" ${s3rver_note:+"$s3rver_note"})
 EOF
 )"
 

@@ -94,16 +94,7 @@ shm_base=""
 pg_started=0
 # shellcheck source=bench/lib.sh
 . "$repo_root/bench/lib.sh"
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    remove_work_state
-    ((rc == 0)) || log "failed (exit $rc); cleaned up"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup
 
 make_work_directories
 
@@ -252,16 +243,7 @@ $(printf '%s\n' "${rows[@]}")
 
 $(printf '%s\n' "${samples[@]}")
 
-## Machine
-
-- CPU: $cpu_model; nproc $(nproc)
-- Memory: $mem_total
-- Load average (1/5/15 min): $load_start at start, $load_end at end
-- Kernel: $(uname -sr)
-- .NET SDK: $(dotnet --version); runner $configuration; module $module_used
-- PostgreSQL server $server_version; $("$pg_restore" --version) ($pg_restore)
-- $(gpg --version | head -n 1); $(sha256sum --version | head -n 1)
-- Commit: $commit
+$(machine_section "$pg_restore" "$(gpg --version | head -n 1); $(sha256sum --version | head -n 1)")
 EOF2
 )"
 

@@ -27,6 +27,38 @@ remove_work_state() {
     [[ -z "$work" ]] || rm -rf -- "$work"
 }
 
+# Removes what the benchmark started and made on exit, also on failure and Ctrl+C. A script that starts
+# more defines cleanup_extra, which runs first.
+install_cleanup() {
+    trap on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+on_exit() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+    remove_work_state
+    ((rc == 0)) || log "failed (exit $rc); cleaned up"
+    exit "$rc"
+}
+
+# The "## Machine" section of a report, from machine_facts and the script's load_start, load_end,
+# configuration and module_used. $1: the PostgreSQL program measured; the rest: lines of its own.
+machine_section() {
+    local pg_program="$1" line
+    shift
+    printf '## Machine\n\n'
+    printf -- '- CPU: %s; nproc %s\n' "$cpu_model" "$(nproc)"
+    printf -- '- Memory: %s\n' "$mem_total"
+    printf -- '- Load average (1/5/15 min): %s at start, %s at end\n' "$load_start" "$load_end"
+    printf -- '- Kernel: %s\n' "$(uname -sr)"
+    printf -- '- .NET SDK: %s; runner %s; module %s\n' "$(dotnet --version)" "$configuration" "$module_used"
+    printf -- '- PostgreSQL server %s; %s (%s)\n' "$server_version" "$("$pg_program" --version)" "$pg_program"
+    for line in "$@"; do printf -- '- %s\n' "$line"; done
+    printf -- '- Commit: %s\n' "$commit"
+}
+
 # Sets cpu_model, mem_total, server_version (of the running PostgreSQL) and commit, for the report.
 machine_facts() {
     cpu_model="$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"

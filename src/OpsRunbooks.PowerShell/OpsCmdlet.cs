@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Net;
+using System.Security;
 using OpsRunbooks.Backup;
+using OpsRunbooks.Encryption;
 using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.PowerShell;
@@ -44,6 +47,14 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// <summary>The backups of a store, newest first; a manifest that cannot be read is reported as an error and left out.</summary>
     protected IReadOnlyList<BackupRecord> ListBackups(IBackupStore store, string? database, int? newest = null) =>
         Run(token => BackupCatalog.ListAsync(store, database, newest, unreadable => Post(() => WriteError(ErrorRecords.From(unreadable))), token));
+
+    /// <summary>A path given as a parameter, relative to the current location; null stays null.</summary>
+    protected string? ResolveOptionalPath(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
+
+    /// <summary>The secret key file of -DecryptionKey, unlocked with -Passphrase when one is given.</summary>
+    protected OpenPgpPrivateKey LoadDecryptionKey(string path, SecureString? passphrase) =>
+        OpenPgpPrivateKey.Load(GetUnresolvedProviderPathFromPSPath(path),
+            passphrase is null ? [] : new NetworkCredential(string.Empty, passphrase).Password.ToCharArray());
 
     /// <summary>
     /// Runs one unit of work and reports an expected failure as a non-terminating error, so the

@@ -11,7 +11,7 @@ public static class BackupRemoval
 {
     public static async Task RemoveAsync(BackupRecord backup, CancellationToken cancellationToken)
     {
-        var store = StoreOf(backup);
+        var store = backup.RequireStore();
         CheckNames(backup);
         try
         {
@@ -35,11 +35,6 @@ public static class BackupRemoval
 
     private static OpsException Failed(BackupRecord backup, IBackupStore store, string what, Exception inner) =>
         new("BackupRemovalFailed", FailureKind.OperationFailed, $"Removing the backup '{backup.Id}' from {store.Location} failed: {what}.", backup, inner);
-
-    /// <summary>The store a backup was listed from; a record made by hand has none.</summary>
-    public static IBackupStore StoreOf(BackupRecord backup) =>
-        backup.Store ?? throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
-            $"The backup '{backup.Id}' does not say which store it is in; remove backups that Get-DatabaseBackup lists.", backup);
 
     /// <summary>Refuses names a manifest could not have been written with, so a damaged one never deletes another database's objects.</summary>
     private static void CheckNames(BackupRecord backup)

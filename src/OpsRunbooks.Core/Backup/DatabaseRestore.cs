@@ -19,7 +19,6 @@ namespace OpsRunbooks.Backup;
 public static class DatabaseRestore
 {
     public const string TargetExistsErrorId = "TargetDatabaseExists";
-    public const string RowCountMismatchErrorId = "RowCountMismatch";
     private const int ChunkSize = 1 << 20;
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
@@ -31,11 +30,7 @@ public static class DatabaseRestore
     public static async Task<RestorePlan> PlanAsync(RestoreRequest request, CancellationToken cancellationToken)
     {
         var (backup, target) = (request.Backup, request.Target);
-        if (backup.Store is null)
-        {
-            throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
-                $"The backup {backup.Id} does not say which store it is in; read it with Get-DatabaseBackup.", backup);
-        }
+        backup.RequireStore();
         if (request.Jobs < 1)
             throw new OpsException("RestoreJobsInvalid", FailureKind.InvalidArgument, $"Jobs is {request.Jobs}; give 1 or more.", request.Jobs);
 
@@ -197,15 +192,9 @@ public static class DatabaseRestore
     {
         using var process = PgClientProcess.StartRestore(pgRestore, into, options);
         report("Restoring", reader.Stored.BytesRead, 0);
-        var throttle = Stopwatch.StartNew();
         try
         {
-            await ArchiveRestore.FeedAsync(archive, process, into, fed =>
-            {
-                if (throttle.Elapsed < ProgressInterval) return;
-                report("Restoring", reader.Stored.BytesRead, fed);
-                throttle.Restart();
-            }, cancellationToken).ConfigureAwait(false);
+            await ArchiveRestore.FeedAsync(archive, process, into, fed => report("Restoring", reader.Stored.BytesRead, fed), cancellationToken).ConfigureAwait(false);
         }
         catch (OpsException failure)
         {
@@ -287,20 +276,14 @@ public static class DatabaseRestore
         await using (var connection = await PostgresConnector.OpenAsync(restored, cancellationToken).ConfigureAwait(false))
             counts = await TableRowCounts.CountAsync(connection, null, cancellationToken).ConfigureAwait(false);
 
-        var differences = backup.TableRowCounts.Keys.Union(counts.Keys, StringComparer.Ordinal)
-            .Where(table => !backup.TableRowCounts.TryGetValue(table, out var expected) || !counts.TryGetValue(table, out var actual) || expected != actual)
-            .Select(table => $"{table}: {Describe(backup.TableRowCounts, table)} in the manifest, {Describe(counts, table)} restored")
-            .ToList();
+        var differences = TableRowCounts.Differences(backup.TableRowCounts, counts);
         if (differences.Count > 0)
         {
-            throw new OpsException(RowCountMismatchErrorId, FailureKind.IntegrityFailed,
+            throw new OpsException(TableRowCounts.MismatchErrorId, FailureKind.IntegrityFailed,
                 $"The restored database does not hold the rows the manifest of {backup.Id} lists ({string.Join("; ", differences)}); it was dropped.", backup);
         }
         return counts;
     }
-
-    private static string Describe(IDictionary<string, long> counts, string table) =>
-        counts.TryGetValue(table, out var count) ? count.ToString("N0", CultureInfo.InvariantCulture) + " rows" : "no table";
 
     /// <summary>
     /// Puts the restored database in the target's place: the existing one is renamed aside, the restored one

@@ -24,8 +24,7 @@ public sealed class StoredBackupReader : IAsyncDisposable
 
     public static async Task<StoredBackupReader> OpenAsync(BackupRecord backup, CancellationToken cancellationToken)
     {
-        var store = backup.Store ?? throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
-            $"The backup {backup.Id} does not say which store it is in; read it with Get-DatabaseBackup.", backup);
+        var store = backup.RequireStore();
         Stream stream;
         try
         {

@@ -30,10 +30,11 @@ public sealed class HashingReadStream(Stream inner) : ReadOnlyStream
     }
 
     /// <summary>Reads the rest of the inner stream, so the hash covers all of it.</summary>
-    public async Task ReadToEndAsync(CancellationToken cancellationToken)
+    /// <param name="onChunk">Told after each read, for progress.</param>
+    public async Task ReadToEndAsync(CancellationToken cancellationToken, Action? onChunk = null)
     {
         var buffer = new byte[1 << 16];
-        while (await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) { }
+        while (await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) onChunk?.Invoke();
     }
 
     private void Count(ReadOnlySpan<byte> data)

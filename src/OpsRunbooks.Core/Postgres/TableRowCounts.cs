@@ -5,6 +5,8 @@ namespace OpsRunbooks.Postgres;
 /// <summary>Exact row counts of every user table of a database, as manifests record and restores compare them.</summary>
 public static class TableRowCounts
 {
+    public const string MismatchErrorId = "RowCountMismatch";
+
     private const string ListTables = """
         SELECT n.nspname, c.relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -39,6 +41,20 @@ public static class TableRowCounts
             counts[$"{schema}.{table}"] = results.GetInt64(1);
         }
         return counts;
+    }
+
+    /// <summary>
+    /// Every table whose restored row count differs from the manifest's, or that only one of them has, in
+    /// table order, as "schema.table: N restored, the manifest says M"; empty when all agree.
+    /// </summary>
+    public static IReadOnlyList<string> Differences(IDictionary<string, long> manifest, IDictionary<string, long> restored)
+    {
+        static string Describe(IDictionary<string, long> counts, string table) =>
+            counts.TryGetValue(table, out var count) ? count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "no such table";
+        return manifest.Keys.Union(restored.Keys).Order(StringComparer.Ordinal)
+            .Where(table => !manifest.TryGetValue(table, out var expected) || !restored.TryGetValue(table, out var actual) || expected != actual)
+            .Select(table => $"{table}: {Describe(restored, table)} restored, the manifest says {Describe(manifest, table)}")
+            .ToList();
     }
 
     public static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";

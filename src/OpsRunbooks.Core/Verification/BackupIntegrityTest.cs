@@ -21,7 +21,6 @@ public static partial class BackupIntegrityTest
 {
     public const string ScratchDatabasePrefix = "opsrunbooks_verify_";
     public const string ArchiveUnreadableErrorId = "ArchiveUnreadable";
-    public const string RowCountMismatchErrorId = "RowCountMismatch";
     public const string VerificationQueryFailedErrorId = "VerificationQueryFailed";
 
     public const string ManifestCheck = "Manifest";
@@ -44,11 +43,7 @@ public static partial class BackupIntegrityTest
 
         // What the operator must fix is found before any byte is read: a missing pg_restore, a restore
         // server that cannot be reached or is too new for it. Those are errors, not findings about the backup.
-        if (backup.Store is null)
-        {
-            throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
-                $"The backup {backup.Id} does not say which store it is in; read it with Get-DatabaseBackup.", backup);
-        }
+        backup.RequireStore();
         if (request.RestoreServer is not null && request.DecryptionKey is null)
         {
             throw new OpsException("DecryptionKeyMissing", FailureKind.InvalidArgument,
@@ -238,15 +233,7 @@ public static partial class BackupIntegrityTest
             }
 
             // Whatever decryption left unread (after a failure, or after the end of the literal data) is read and hashed too.
-            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-            try
-            {
-                while (await reader.Stored.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false) > 0) Tick();
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+            await reader.Stored.ReadToEndAsync(cancellationToken, Tick).ConfigureAwait(false);
             onBytesRead(reader.Stored.BytesRead);
 
             var elapsed = watch.Elapsed;
@@ -389,13 +376,7 @@ public static partial class BackupIntegrityTest
             {
                 using var restore = PgClientProcess.StartRestore(pgRestore, target, ["--no-owner", "--no-privileges"]);
                 await using var archive = reader.OpenArchive(request.DecryptionKey!);
-                var throttle = Stopwatch.StartNew();
-                await ArchiveRestore.FeedAsync(archive, restore, target, _ =>
-                {
-                    if (throttle.Elapsed < ProgressInterval) return;
-                    throttle.Restart();
-                    report("Restoring", reader.Stored.BytesRead);
-                }, cancellationToken).ConfigureAwait(false);
+                await ArchiveRestore.FeedAsync(archive, restore, target, _ => report("Restoring", reader.Stored.BytesRead), cancellationToken).ConfigureAwait(false);
                 await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OpsException e) when (e.ErrorId is "PgRestoreFailed" or OpenPgpDecryptor.FailedErrorId or StoredBackupReader.ChecksumMismatchErrorId)
@@ -427,15 +408,9 @@ public static partial class BackupIntegrityTest
         if (manifest.TableRowCounts.Count == 0)
             return new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Skipped, watch.Elapsed, "not run: the manifest records no row counts");
         var restored = await TableRowCounts.CountAsync(connection, null, cancellationToken).ConfigureAwait(false);
-        var expected = manifest.TableRowCounts;
-        static string Describe(IDictionary<string, long> counts, string table) =>
-            counts.TryGetValue(table, out var count) ? count.ToString("N0", CultureInfo.InvariantCulture) : "no such table";
-        var differences = expected.Keys.Union(restored.Keys).Order(StringComparer.Ordinal)
-            .Where(table => !expected.TryGetValue(table, out var e) || !restored.TryGetValue(table, out var r) || e != r)
-            .Select(table => $"{table}: {Describe(restored, table)} restored, the manifest says {Describe(expected, table)}")
-            .ToList();
+        var differences = TableRowCounts.Differences(manifest.TableRowCounts, restored);
         return differences.Count > 0
-            ? new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", differences), RowCountMismatchErrorId)
+            ? new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", differences), TableRowCounts.MismatchErrorId)
             : new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Passed, watch.Elapsed, string.Create(CultureInfo.InvariantCulture,
                 $"{restored.Count} tables, {restored.Values.Sum():N0} rows, as the manifest says"));
     }

@@ -74,7 +74,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
 
     private BackupRequest BuildRequest(string database)
     {
-        var keyPath = EncryptionKey is not null ? GetUnresolvedProviderPathFromPSPath(EncryptionKey) : Environment?.EncryptionKeyPath
+        var keyPath = ResolveOptionalPath(EncryptionKey) ?? Environment?.EncryptionKeyPath
             ?? throw new OpsException("EncryptionKeyMissing", FailureKind.InvalidArgument,
                 $"The environment '{Environment!.Name}' ({Environment.SourcePath}) names no EncryptionKey; give -EncryptionKey.", Environment);
         var store = Store ?? BackupStoreFactory.ForEnvironment(Environment!);
@@ -83,7 +83,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
             : Environment.ResolveTarget(database);
         return new BackupRequest(target, store, OpenPgpPublicKey.Load(keyPath))
         {
-            PgDumpPath = PgDumpPath is null ? null : GetUnresolvedProviderPathFromPSPath(PgDumpPath),
+            PgDumpPath = ResolveOptionalPath(PgDumpPath),
             Environment = Environment?.Name,
             OnWarning = warning => Post(() => WriteWarning(warning)),
         };

@@ -41,7 +41,7 @@ public sealed class RemoveDatabaseBackupCommand : OpsCmdlet
             return;
         }
 
-        var store = BackupRemoval.StoreOf(backup);
+        var store = backup.RequireStore();
         var target = string.Create(CultureInfo.InvariantCulture,
             $"{backup.Id} of {backup.Database}, started {backup.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {backup.StoredBytes:N0} bytes, in {store.Location}");
         if (!ShouldProcess(target, "Remove backup" + why))

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Net;
 using System.Security;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
@@ -109,8 +108,8 @@ public sealed class RestoreDatabaseBackupCommand : OpsCmdlet
             EmergencyBackupKey = LoadEncryptionKey(),
             Jobs = Jobs,
             NoOwner = NoOwner,
-            PgRestorePath = ResolvePath(PgRestorePath),
-            PgDumpPath = ResolvePath(PgDumpPath),
+            PgRestorePath = ResolveOptionalPath(PgRestorePath),
+            PgDumpPath = ResolveOptionalPath(PgDumpPath),
             Environment = Environment?.Name,
             OnStep = step => Post(() => WriteVerbose(step)),
             OnEmergencyBackup = record => Post(() =>
@@ -129,20 +128,14 @@ public sealed class RestoreDatabaseBackupCommand : OpsCmdlet
             ? environment.ResolveTarget(TargetDatabase)
             : environment.ResolveTarget(backup.Database) with { Database = TargetDatabase };
 
-    private OpenPgpPrivateKey LoadDecryptionKey()
-    {
-        if (DecryptionKey is null) return Environment!.LoadDecryptionKey();
-        var passphrase = Passphrase is null ? [] : new NetworkCredential(string.Empty, Passphrase).Password.ToCharArray();
-        return OpenPgpPrivateKey.Load(GetUnresolvedProviderPathFromPSPath(DecryptionKey), passphrase);
-    }
+    private OpenPgpPrivateKey LoadDecryptionKey() =>
+        DecryptionKey is null ? Environment!.LoadDecryptionKey() : LoadDecryptionKey(DecryptionKey, Passphrase);
 
     private OpenPgpPublicKey? LoadEncryptionKey()
     {
-        var path = EncryptionKey is not null ? GetUnresolvedProviderPathFromPSPath(EncryptionKey) : Environment?.EncryptionKeyPath;
+        var path = ResolveOptionalPath(EncryptionKey) ?? Environment?.EncryptionKeyPath;
         return path is null ? null : OpenPgpPublicKey.Load(path);
     }
-
-    private string? ResolvePath(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
 
     private static string Describe(RestoreProgress p)
     {

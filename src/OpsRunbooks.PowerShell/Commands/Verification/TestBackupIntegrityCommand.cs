@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using System.Net;
 using System.Security;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
@@ -91,8 +90,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
         if (DecryptionKey is null) return;
         try
         {
-            var passphrase = Passphrase is null ? [] : new NetworkCredential("", Passphrase).Password.ToCharArray();
-            _explicitKey = OpenPgpPrivateKey.Load(GetUnresolvedProviderPathFromPSPath(DecryptionKey), passphrase);
+            _explicitKey = LoadDecryptionKey(DecryptionKey, Passphrase);
         }
         catch (OpsException e)
         {
@@ -137,7 +135,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
             DecryptionKey = ResolveKey(),
             RestoreServer = restoreServer,
             VerificationQueries = VerificationQuery ?? [],
-            PgRestorePath = PgRestorePath is null ? null : GetUnresolvedProviderPathFromPSPath(PgRestorePath),
+            PgRestorePath = ResolveOptionalPath(PgRestorePath),
             OnWarning = warning => Post(() => WriteWarning(warning)),
         };
         var activityId = Math.Abs(backup.Id.GetHashCode()) % 10000;
