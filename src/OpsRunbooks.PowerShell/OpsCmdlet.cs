@@ -30,11 +30,28 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         while (!task.IsCompleted)
         {
             if (_pipelineActions.TryTake(out var action, millisecondsTimeout: 100))
-                action();
+                RunPosted(action);
         }
         while (_pipelineActions.TryTake(out var remaining))
-            remaining();
+            RunPosted(remaining);
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Once Ctrl+C stops the pipeline, writing to it throws. The work still runs to its end, because its
+    /// cleanup (killing processes, dropping scratch databases) must finish before the cmdlet returns; what it
+    /// posts meanwhile is dropped.
+    /// </summary>
+    private void RunPosted(Action action)
+    {
+        if (_stopping.IsCancellationRequested) return;
+        try
+        {
+            action();
+        }
+        catch (PipelineStoppedException) when (_stopping.IsCancellationRequested)
+        {
+        }
     }
 
     protected void Run(Func<CancellationToken, Task> work) =>
