@@ -274,7 +274,7 @@ public static class DatabaseRestore
     {
         SortedDictionary<string, long> counts;
         await using (var connection = await PostgresConnector.OpenAsync(restored, cancellationToken).ConfigureAwait(false))
-            counts = await TableRowCounts.CountAsync(connection, null, cancellationToken).ConfigureAwait(false);
+            counts = await TableRowCounts.CountAsync(connection, backup.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
 
         var differences = TableRowCounts.Differences(backup.TableRowCounts, counts);
         if (differences.Count > 0)

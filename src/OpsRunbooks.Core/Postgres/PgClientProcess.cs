@@ -34,10 +34,12 @@ public sealed class PgClientProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    /// <summary>`pg_dump --format=custom` of the target to standard output, from the exported snapshot when given.</summary>
-    public static PgClientProcess StartDump(PgTool pgDump, PostgresTarget target, string? snapshotId) =>
-        Start(pgDump, target, ["--format=custom", .. ConnectionArguments(target), .. snapshotId is null ? Array.Empty<string>() : ["--snapshot=" + snapshotId]],
-            redirectInput: false);
+    /// <summary>
+    /// `pg_dump --format=custom --compress=0` of the target to standard output: uncompressed, for
+    /// <see cref="CustomArchiveCompressor"/> to compress beside it.
+    /// </summary>
+    public static PgClientProcess StartDump(PgTool pgDump, PostgresTarget target) =>
+        Start(pgDump, target, ["--format=custom", "--compress=0", .. ConnectionArguments(target)], redirectInput: false);
 
     /// <summary>`pg_restore` of an archive read from standard input (or <paramref name="archivePath"/>) into the target database.</summary>
     public static PgClientProcess StartRestore(PgTool pgRestore, PostgresTarget target, IEnumerable<string> options, string? archivePath = null) =>

@@ -407,7 +407,7 @@ public static partial class BackupIntegrityTest
         var watch = Stopwatch.StartNew();
         if (manifest.TableRowCounts.Count == 0)
             return new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Skipped, watch.Elapsed, "not run: the manifest records no row counts");
-        var restored = await TableRowCounts.CountAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        var restored = await TableRowCounts.CountAsync(connection, manifest.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
         var differences = TableRowCounts.Differences(manifest.TableRowCounts, restored);
         return differences.Count > 0
             ? new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", differences), TableRowCounts.MismatchErrorId)
