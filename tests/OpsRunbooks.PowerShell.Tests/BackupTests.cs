@@ -167,6 +167,36 @@ public sealed class BackupTests(ServicesFixture services) : IDisposable
         Assert.Empty(_context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Output);
     }
 
+    [Theory]
+    [InlineData(1, "PgDumpFailed")]
+    [InlineData(0, "DumpArchiveUnreadable")]
+    public void ADumpThatStopsShortFailsWithPgDumpsOwnErrorAndLeavesNothingListed(int exitCode, string errorId)
+    {
+        // The real pg_dump, its archive cut off mid-data as when its connection breaks.
+        var pgDump = Path.Combine(Path.GetTempPath(), "opsrunbooks-short-" + Guid.NewGuid().ToString("N")[..8]);
+        File.WriteAllText(pgDump,
+            "#!/bin/bash\n" +
+            "if [ \"$1\" = --version ]; then exec pg_dump --version; fi\n" +
+            "pg_dump \"$@\" | head -c 300000\n" +
+            "echo 'pg_dump: error: Dumping the contents of table \"orders\" failed: server closed the connection unexpectedly' >&2\n" +
+            $"exit {exitCode}\n");
+        File.SetUnixFileMode(pgDump, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        try
+        {
+            var result = _context.Session.Invoke(BackupTestContext.BackupSeed + $" -PgDumpPath '{pgDump}'");
+
+            var error = Assert.Single(result.Errors);
+            Assert.StartsWith(errorId + ",", error.FullyQualifiedErrorId);
+            if (exitCode != 0) Assert.Contains("server closed the connection unexpectedly", error.Exception.Message);
+            Assert.Empty(result.Backups());
+            Assert.Empty(_context.StoreFiles());
+        }
+        finally
+        {
+            File.Delete(pgDump);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

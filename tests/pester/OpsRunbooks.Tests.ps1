@@ -455,7 +455,7 @@ $($thresholdLines -join "`n")
             $record.Sha256 | Should -BeExactly (Get-FileHash -LiteralPath $artifactPath -Algorithm SHA256).Hash.ToLower()
         }
 
-        It 'counts the rows of every table in the dump''s snapshot' {
+        It 'counts the rows of every table in the dumped data' {
             $record.TableRowCounts['public.orders'] | Should -Be 120000
             $record.TableRowCounts['public.customers'] | Should -Be 2000
             $record.TableRowCounts['public.documents'] | Should -Be 500
