@@ -8,8 +8,8 @@ using OpsRunbooks.Postgres;
 namespace OpsRunbooks.Backup;
 
 /// <summary>
-/// pg_dump → compression and row counts → OpenPGP → SHA-256 → store, in one pass with bounded memory; the manifest is written last and
-/// is the commit point. On failure or cancellation pg_dump is killed and the partial artifact discarded.
+/// pg_dump → compression and row counts → OpenPGP → SHA-256 → store, in one pass with bounded memory;
+/// the manifest is written last and is the commit point. On failure or cancellation pg_dump is killed and the partial artifact discarded.
 /// </summary>
 public static class DatabaseBackup
 {
@@ -67,7 +67,6 @@ public static class DatabaseBackup
             ["module-version"] = ModuleInfo.Version,
         };
         await using var upload = await request.Store.BeginUploadAsync(record.ArtifactName, metadata, cancellationToken).ConfigureAwait(false);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var dump = PgClientProcess.StartDump(pgDump, target);
         try
         {
@@ -77,11 +76,11 @@ public static class DatabaseBackup
             using (var encrypted = OpenPgpEncryptor.Open(hashing, request.EncryptionKey, id + ".dump"))
             {
                 (record.TableRowCounts, archiveBytes) = await CompressAsync(dump, target, encrypted,
-                    written => Report("Dumping", written, hashing.BytesWritten), linked.Token).ConfigureAwait(false);
-                await dump.WaitForSuccessAsync(target, linked.Token).ConfigureAwait(false);
+                    written => Report("Dumping", written, hashing.BytesWritten), cancellationToken).ConfigureAwait(false);
+                await dump.WaitForSuccessAsync(target, cancellationToken).ConfigureAwait(false);
             }
             Report("Storing", archiveBytes, hashing.BytesWritten);
-            await upload.CompleteAsync(linked.Token).ConfigureAwait(false);
+            await upload.CompleteAsync(cancellationToken).ConfigureAwait(false);
 
             record.DumpBytes = archiveBytes;
             record.StoredBytes = hashing.BytesWritten;
@@ -90,7 +89,6 @@ public static class DatabaseBackup
         }
         catch
         {
-            linked.Cancel();
             dump.Kill();
             if (await upload.AbortAsync().ConfigureAwait(false) is { } note) request.OnWarning(note);
             throw;

@@ -42,7 +42,6 @@ public sealed class CustomArchiveCompressor
     private readonly Dictionary<int, string> _tablesByDumpId = [];
     private readonly SortedDictionary<string, long> _rowCounts = new(StringComparer.Ordinal);
     private readonly CancellationToken _cancellationToken;
-    private int _intSize;
     private int _offsetSize;
 
     private CustomArchiveCompressor(Stream archive, Stream output, CancellationToken cancellationToken)
@@ -76,9 +75,8 @@ public sealed class CustomArchiveCompressor
         version = (numbers[0] << 16) | (numbers[1] << 8) | numbers[2];
         if (version < OldestVersion || version >= FirstUnknownVersion)
             throw Unreadable($"its format version {numbers[0]}.{numbers[1]} is not one of 1.13 to 1.16 (pg_dump 11 to 17)");
-        _intSize = CopyBytes(1)[0];
-        if (_intSize is < 1 or > 8) throw Unreadable($"its integer size {_intSize} is out of range");
-        _input.IntSize = _intSize;
+        _input.IntSize = CopyBytes(1)[0];
+        if (_input.IntSize is < 1 or > 8) throw Unreadable($"its integer size {_input.IntSize} is out of range");
         _offsetSize = CopyBytes(1)[0];
         if (CopyBytes(1)[0] != CustomFormat) throw Unreadable("it is not in the custom format");
 
@@ -239,14 +237,14 @@ public sealed class CustomArchiveCompressor
         return "";
     }
 
-    /// <summary>pg_dump's integer: a sign byte, then the magnitude in <see cref="_intSize"/> little-endian bytes.</summary>
+    /// <summary>pg_dump's integer: a sign byte, then the magnitude in the archive's integer size, little-endian.</summary>
     private void WriteInt(long value)
     {
         Span<byte> bytes = stackalloc byte[1 + 8];
         bytes[0] = (byte)(value < 0 ? 1 : 0);
         var magnitude = (ulong)Math.Abs(value);
-        for (var i = 0; i < _intSize; i++, magnitude >>= 8) bytes[1 + i] = (byte)magnitude;
-        _output.Write(bytes[..(1 + _intSize)]);
+        for (var i = 0; i < _input.IntSize; i++, magnitude >>= 8) bytes[1 + i] = (byte)magnitude;
+        _output.Write(bytes[..(1 + _input.IntSize)]);
     }
 
     private static OpsException Unreadable(string reason) => new(UnreadableErrorId, FailureKind.InvalidData,

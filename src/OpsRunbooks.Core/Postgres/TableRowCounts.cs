@@ -56,11 +56,14 @@ public static class TableRowCounts
     /// in table order, as "schema.table: N restored, the manifest says M"; empty when all agree. Tables only
     /// the restored database has (an extension's own, say) held no data in the backup and are not compared.
     /// </summary>
-    public static IReadOnlyList<string> Differences(IDictionary<string, long> manifest, IDictionary<string, long> restored) =>
-        manifest.Keys.Order(StringComparer.Ordinal)
+    public static IReadOnlyList<string> Differences(IDictionary<string, long> manifest, IDictionary<string, long> restored)
+    {
+        static string Describe(long count) => count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+        return manifest.Keys.Order(StringComparer.Ordinal)
             .Where(table => !restored.TryGetValue(table, out var actual) || actual != manifest[table])
-            .Select(table => $"{table}: {(restored.TryGetValue(table, out var count) ? count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "no such table")} restored, the manifest says {manifest[table].ToString("N0", System.Globalization.CultureInfo.InvariantCulture)}")
+            .Select(table => $"{table}: {(restored.TryGetValue(table, out var count) ? Describe(count) : "no such table")} restored, the manifest says {Describe(manifest[table])}")
             .ToList();
+    }
 
     public static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
 }
