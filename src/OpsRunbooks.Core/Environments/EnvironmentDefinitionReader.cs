@@ -1,200 +1,106 @@
 using System.Collections;
-using System.Globalization;
-using OpsRunbooks.Storage.S3;
+using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.Environments;
 
 /// <summary>
 /// Turns the data of an environment file (already parsed, without running code) into an
-/// <see cref="OpsEnvironment"/>, naming the file and key of anything wrong.
+/// <see cref="OpsEnvironment"/>, naming the file and key of anything wrong. Every table accepts only the
+/// keys its owner declares: the environment's own keys and the backup area's at the top level, the store
+/// drivers' in Store (<see cref="IStoreSettings"/>), and each area's in its section (<see cref="IEnvironmentSection"/>).
 /// </summary>
-public sealed class EnvironmentDefinitionReader
+public static class EnvironmentDefinitionReader
 {
-    private readonly string _sourcePath;
-    private readonly string _baseDirectory;
+    /// <summary>The keys every area shares: the environment's name, its servers and its databases.</summary>
+    private static readonly string[] EnvironmentKeys = ["Name", "DatabaseServers", "Databases"];
 
-    private EnvironmentDefinitionReader(string sourcePath)
+    /// <summary>
+    /// The backup area's keys. They stay at the top level, where every file written before areas had sections
+    /// keeps them; areas that came later each have a section of their own.
+    /// </summary>
+    private static readonly string[] BackupKeys = ["Store", "EncryptionKey", "DecryptionKey", "DecryptionKeyPassphrase", "RestoreTestServer", "Thresholds"];
+
+    private static readonly string[] ServerKeys = ["Host", "Port", "User", "Password"];
+    private static readonly string[] DatabaseKeys = ["Name", "Server"];
+
+    /// <summary>The keys the top level of a file accepts with <paramref name="sections"/> registered.</summary>
+    public static IReadOnlyList<string> TopLevelKeys(IReadOnlyList<IEnvironmentSection> sections) =>
+        [.. EnvironmentKeys, .. BackupKeys, .. sections.Select(s => s.Key)];
+
+    /// <summary>Reads the file's data; <paramref name="sections"/> are the areas' sections, by default <see cref="EnvironmentSections.All"/>.</summary>
+    public static OpsEnvironment Read(IDictionary data, string sourcePath, string defaultName, IReadOnlyList<IEnvironmentSection>? sections = null)
     {
-        _sourcePath = sourcePath;
-        _baseDirectory = Path.GetDirectoryName(Path.GetFullPath(sourcePath))!;
-    }
+        sections ??= EnvironmentSections.All;
+        var file = SettingsTable.Open(data, sourcePath, TopLevelKeys(sections));
 
-    public static OpsEnvironment Read(IDictionary data, string sourcePath, string defaultName) =>
-        new EnvironmentDefinitionReader(sourcePath).ReadEnvironment(data, defaultName);
-
-    private OpsEnvironment ReadEnvironment(IDictionary data, string defaultName)
-    {
-        var servers = new List<DatabaseServerDefinition>();
-        if (Optional(data, "DatabaseServers") is { } serverData)
-        {
-            var table = AsTable(serverData, "DatabaseServers");
-            foreach (DictionaryEntry entry in table)
-            {
-                var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture)!;
-                servers.Add(ReadServer(name, AsTable(entry.Value, $"DatabaseServers.{name}")));
-            }
-        }
-
-        var databases = new List<DatabaseDefinition>();
-        if (Optional(data, "Databases") is { } databaseData)
-        {
-            var index = 0;
-            foreach (var item in AsList(databaseData, "Databases"))
-            {
-                var key = $"Databases[{index++}]";
-                var database = AsTable(item, key);
-                var name = RequiredString(database, "Name", key);
-                var server = OptionalString(database, "Server", key) ?? (servers.Count == 1 ? servers[0].Name : null)
-                    ?? throw Invalid($"{key}.Server", "names no server, and there is not exactly one in DatabaseServers");
-                if (servers.All(s => s.Name != server))
-                    throw Invalid($"{key}.Server", $"names '{server}', which DatabaseServers does not define");
-                databases.Add(new DatabaseDefinition(name, server));
-            }
-        }
-
-        var store = Optional(data, "Store") is { } storeData ? ReadStore(AsTable(storeData, "Store")) : null;
-
-        var thresholds = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (Optional(data, "Thresholds") is { } thresholdData)
-        {
-            foreach (DictionaryEntry entry in AsTable(thresholdData, "Thresholds"))
-                thresholds[Convert.ToString(entry.Key, CultureInfo.InvariantCulture)!] = Convert.ToString(entry.Value, CultureInfo.InvariantCulture) ?? "";
-        }
-
-        var keyPath = OptionalString(data, "EncryptionKey", null);
-        // Read when a backup is decrypted, so the file also serves hosts that only back up.
-        var decryptionKey = Optional(data, "DecryptionKey") switch
-        {
-            null => null,
-            string path => path,
-            _ => throw Invalid("DecryptionKey", "must be a path or a reference such as 'env:OPSRUNBOOKS_BACKUP_SECRET_KEY'"),
-        };
-        var passphrase = Optional(data, "DecryptionKeyPassphrase") is { } passphraseData
-            ? passphraseData is string text && SecretReference.IsReference(text)
-                ? new SecretReference(text, _sourcePath, "DecryptionKeyPassphrase")
-                : throw Invalid("DecryptionKeyPassphrase", "must be a reference such as 'env:OPSRUNBOOKS_KEY_PASSPHRASE', not the passphrase itself")
-            : null;
-        var restoreTestServer = OptionalString(data, "RestoreTestServer", null);
+        var servers = file.NamedTables("DatabaseServers", ServerKeys).Select(s => ReadServer(s.Name, s.Table)).ToArray();
+        var databases = file.ListOfTables("Databases", DatabaseKeys).Select(d => ReadDatabase(d, servers)).ToArray();
+        var restoreTestServer = file.Text("RestoreTestServer");
         if (restoreTestServer is not null && servers.All(s => s.Name != restoreTestServer))
-            throw Invalid("RestoreTestServer", $"names '{restoreTestServer}', which DatabaseServers does not define");
+            throw file.Invalid("RestoreTestServer", $"names '{restoreTestServer}', which DatabaseServers does not define");
+
         var environment = new OpsEnvironment
         {
-            Name = OptionalString(data, "Name", null) ?? defaultName,
-            SourcePath = _sourcePath,
+            Name = file.Text("Name") ?? defaultName,
+            SourcePath = sourcePath,
             DatabaseServers = servers,
             Databases = databases,
-            Store = store,
-            EncryptionKeyPath = keyPath is null ? null : ResolvePath(keyPath),
-            DecryptionKey = decryptionKey,
-            DecryptionKeyPassphrase = passphrase,
+            Store = ReadStore(file),
+            EncryptionKeyPath = file.FilePath("EncryptionKey"),
+            // Read when a backup is decrypted, so the file also serves hosts that only back up.
+            DecryptionKey = file.Deferred("DecryptionKey", "a path or a reference such as 'env:OPSRUNBOOKS_BACKUP_SECRET_KEY'"),
+            DecryptionKeyPassphrase = file.Secret("DecryptionKeyPassphrase", "env:OPSRUNBOOKS_KEY_PASSPHRASE"),
             RestoreTestServer = restoreTestServer,
-            Thresholds = thresholds,
+            Thresholds = file.Table("Thresholds", ThresholdKeys.All)?.AllText() ?? new Dictionary<string, string>(),
+            Sections = ReadSections(file, sections),
         };
         environment.ValidateThresholds();
         return environment;
     }
 
-    private DatabaseServerDefinition ReadServer(string name, IDictionary table)
+    private static Dictionary<string, object> ReadSections(SettingsTable file, IReadOnlyList<IEnvironmentSection> sections)
     {
-        var key = $"DatabaseServers.{name}";
-        var host = RequiredString(table, "Host", key);
-        var portText = OptionalString(table, "Port", key) ?? "5432";
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
-            throw Invalid($"{key}.Port", $"'{portText}' is not a TCP port");
-        var user = RequiredString(table, "User", key);
-        var password = Optional(table, "Password") as string
-            ?? throw Invalid($"{key}.Password", "is missing; give a reference such as 'env:PGPASSWORD'");
-        if (!SecretReference.IsReference(password))
-            throw Invalid($"{key}.Password", "must be a reference such as 'env:PGPASSWORD', not the password itself");
-        return new DatabaseServerDefinition(name, host, port, user, new SecretReference(password, _sourcePath, $"{key}.Password"));
-    }
-
-    private StoreDefinition ReadStore(IDictionary table)
-    {
-        if (OptionalString(table, "S3Bucket", "Store") is not { } bucket)
+        var settings = new Dictionary<string, object>(StringComparer.OrdinalIgnoreCase);
+        foreach (var section in sections)
         {
-            return OptionalString(table, "Path", "Store") is { } path
-                ? new LocalStoreDefinition(ResolvePath(path))
-                : throw Invalid("Store", "needs Path (a local directory) or S3Bucket");
+            if (file.Table(section.Key, section.Keys) is { } table)
+                settings[section.Key] = section.Read(table);
         }
-        var defaults = new S3StoreOptions(bucket);
-        var options = defaults with
+        return settings;
+    }
+
+    private static DatabaseServerDefinition ReadServer(string name, SettingsTable server) => new(
+        name,
+        server.RequiredText("Host"),
+        server.WholeNumber("Port", 1, 65535, "a TCP port") ?? 5432,
+        server.RequiredText("User"),
+        server.Secret("Password", "env:PGPASSWORD") ?? throw server.Invalid("Password", "is missing; give a reference such as 'env:PGPASSWORD'"));
+
+    private static DatabaseDefinition ReadDatabase(SettingsTable database, IReadOnlyList<DatabaseServerDefinition> servers)
+    {
+        var server = database.Text("Server") ?? (servers.Count == 1 ? servers[0].Name : null)
+            ?? throw database.Invalid("Server", "names no server, and there is not exactly one in DatabaseServers");
+        if (servers.All(s => s.Name != server))
+            throw database.Invalid("Server", $"names '{server}', which DatabaseServers does not define");
+        return new DatabaseDefinition(database.RequiredText("Name"), server);
+    }
+
+    /// <summary>
+    /// The store of the driver whose selecting key the Store table holds. A key no driver accepts is unknown
+    /// (with the nearest of all drivers' keys); a key only another driver accepts is unknown to the one picked.
+    /// </summary>
+    private static StoreDefinition? ReadStore(SettingsTable file)
+    {
+        var drivers = StoreSettings.Drivers;
+        if (file.Table("Store", drivers.SelectMany(d => d.Keys).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()) is not { } store)
+            return null;
+        var picked = drivers.Where(d => store.Contains(d.SelectingKey)).ToArray();
+        return picked switch
         {
-            Prefix = OptionalString(table, "Prefix", "Store") ?? "",
-            Endpoint = OptionalString(table, "Endpoint", "Store"),
-            Region = OptionalString(table, "Region", "Store"),
-            StorageClass = OptionalString(table, "StorageClass", "Store"),
-            PartSize = OptionalInt(table, "PartSizeMB", "Store", 5, 5 * 1024) is { } megabytes ? megabytes * 1024L * 1024 : defaults.PartSize,
-            UploadConcurrency = OptionalInt(table, "UploadConcurrency", "Store", 1, 64) ?? defaults.UploadConcurrency,
-            UseChunkEncoding = OptionalBool(table, "ChunkEncoding", "Store") ?? defaults.UseChunkEncoding,
+            [var driver] => driver.Read(file.Table("Store", driver.Keys, $"Store ({driver.Kind})")!),
+            [] => throw store.Invalid("needs " + string.Join(" or ", drivers.Select(d => $"{d.SelectingKey} ({d.Kind})"))),
+            _ => throw store.Invalid($"gives {string.Join(" and ", picked.Select(d => d.SelectingKey))}; a store is one of " +
+                                     string.Join(", ", picked.Select(d => d.Kind))),
         };
-        // Both keys are resolved when the store is opened, so a file can be read where they are not set.
-        var accessKey = Optional(table, "AccessKey") as string;
-        var secretKey = Optional(table, "SecretKey") as string;
-        if ((accessKey is null) != (secretKey is null))
-            throw Invalid("Store", "needs both AccessKey and SecretKey, or neither (for the standard AWS credential chain)");
-        if (secretKey is not null && !SecretReference.IsReference(secretKey))
-            throw Invalid("Store.SecretKey", "must be a reference such as 'env:AWS_SECRET_ACCESS_KEY', not the key itself");
-        return new S3StoreDefinition(options,
-            accessKey is null ? null : new SecretReference(accessKey, _sourcePath, "Store.AccessKey"),
-            secretKey is null ? null : new SecretReference(secretKey, _sourcePath, "Store.SecretKey"));
     }
-
-    private int? OptionalInt(IDictionary table, string name, string parentKey, int minimum, int maximum)
-    {
-        if (OptionalString(table, name, parentKey) is not { } text) return null;
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
-            ? value
-            : throw Invalid($"{parentKey}.{name}", $"'{text}' is not a whole number from {minimum} to {maximum}");
-    }
-
-    private bool? OptionalBool(IDictionary table, string name, string parentKey) => Optional(table, name) switch
-    {
-        null => null,
-        bool value => value,
-        var other => throw Invalid($"{parentKey}.{name}", $"must be $true or $false, not '{other}'"),
-    };
-
-    /// <summary>A plain setting, with env:NAME references resolved now: they are not secrets.</summary>
-    private string? OptionalString(IDictionary table, string name, string? parentKey)
-    {
-        var value = Optional(table, name);
-        if (value is null) return null;
-        var key = parentKey is null ? name : $"{parentKey}.{name}";
-        var text = value switch
-        {
-            string s => s,
-            int or long or short => Convert.ToString(value, CultureInfo.InvariantCulture)!,
-            _ => throw Invalid(key, $"must be a string or number, not {value.GetType().Name}"),
-        };
-        return SecretReference.IsReference(text) ? new SecretReference(text, _sourcePath, key).Resolve() : text;
-    }
-
-    private string RequiredString(IDictionary table, string name, string parentKey) =>
-        OptionalString(table, name, parentKey) is { Length: > 0 } value ? value : throw Invalid($"{parentKey}.{name}", "is missing");
-
-    private static object? Optional(IDictionary table, string name)
-    {
-        foreach (DictionaryEntry entry in table)
-        {
-            if (string.Equals(Convert.ToString(entry.Key, CultureInfo.InvariantCulture), name, StringComparison.OrdinalIgnoreCase))
-                return entry.Value;
-        }
-        return null;
-    }
-
-    private IDictionary AsTable(object? value, string key) =>
-        value as IDictionary ?? throw Invalid(key, "must be a hashtable @{ ... }");
-
-    private IEnumerable AsList(object? value, string key) => value switch
-    {
-        IDictionary single => new[] { single },
-        IEnumerable list and not string => list,
-        _ => throw Invalid(key, "must be a list @( ... )"),
-    };
-
-    private string ResolvePath(string path) => Path.GetFullPath(Path.Combine(_baseDirectory, path));
-
-    private OpsException Invalid(string key, string problem) =>
-        new("EnvironmentFileInvalid", FailureKind.InvalidData, $"'{_sourcePath}': {key} {problem}.", _sourcePath);
 }

@@ -5,7 +5,10 @@ using OpsRunbooks.Storage.S3;
 
 namespace OpsRunbooks.Environments;
 
-/// <summary>An environment file: the servers, databases, store and thresholds one runbook needs to run there.</summary>
+/// <summary>
+/// An environment file: the servers and databases of one environment, the backup area's settings (store, keys,
+/// thresholds), and the settings of each other area's section, which one runbook needs to run there.
+/// </summary>
 public sealed class OpsEnvironment
 {
     public required string Name { get; init; }
@@ -28,9 +31,15 @@ public sealed class OpsEnvironment
     public string? RestoreTestServer { get; init; }
     public required IReadOnlyDictionary<string, string> Thresholds { get; init; }
 
+    /// <summary>The settings of each area's section the file has, by section key (see <see cref="IEnvironmentSection"/>).</summary>
+    public IReadOnlyDictionary<string, object> Sections { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>An area's settings from its section of the file, or null when the file has none.</summary>
+    public TSettings? GetSection<TSettings>() where TSettings : class => Sections.Values.OfType<TSettings>().FirstOrDefault();
+
     public DatabaseDefinition GetDatabase(string name) =>
         Databases.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal))
-        ?? throw new OpsException("DatabaseNotInEnvironment", FailureKind.NotFound,
+        ?? throw new OpsException(EnvironmentErrorIds.DatabaseNotInEnvironment, FailureKind.NotFound,
             $"The environment '{Name}' ({SourcePath}) lists no database '{name}'; it lists: {string.Join(", ", Databases.Select(d => d.Name))}.", name);
 
     /// <summary>Where and as whom to reach a database of this environment; resolves its password now.</summary>
@@ -51,7 +60,7 @@ public sealed class OpsEnvironment
     /// <summary>The decryption key file and its passphrase, resolved now; fails naming the file when it names no key.</summary>
     public Encryption.OpenPgpPrivateKey LoadDecryptionKey()
     {
-        var reference = DecryptionKey ?? throw new OpsException("DecryptionKeyMissing", FailureKind.InvalidArgument,
+        var reference = DecryptionKey ?? throw new OpsException(EnvironmentErrorIds.DecryptionKeyMissing, FailureKind.InvalidArgument,
             $"The environment '{Name}' ({SourcePath}) names no DecryptionKey; give -DecryptionKey.", this);
         var path = new SecretReference(reference, SourcePath, "DecryptionKey").Resolve();
         var fullPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(SourcePath)!, path));
@@ -84,7 +93,7 @@ public sealed class OpsEnvironment
     private T? ParseThreshold<T>(string key, Func<string, T?> parse, string expected) where T : struct
     {
         if (!Thresholds.TryGetValue(key, out var text)) return null;
-        return parse(text.Trim()) ?? throw new OpsException("EnvironmentFileInvalid", FailureKind.InvalidData,
+        return parse(text.Trim()) ?? throw new OpsException(EnvironmentErrorIds.EnvironmentFileInvalid, FailureKind.InvalidData,
             $"'{SourcePath}': Thresholds.{key} is '{text}', which is not {expected}.", SourcePath);
     }
 

@@ -28,7 +28,7 @@ public sealed class SecretReference
         var variable = Reference[EnvironmentPrefix.Length..];
         return Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
             ? value
-            : throw new OpsException("EnvironmentReferenceMissing", FailureKind.NotFound,
+            : throw new OpsException(EnvironmentErrorIds.EnvironmentReferenceMissing, FailureKind.NotFound,
                 $"'{SourceFile}': {Key} refers to the environment variable {variable}, which is not set.", SourceFile);
     }
 

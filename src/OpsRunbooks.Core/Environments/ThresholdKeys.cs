@@ -1,8 +1,8 @@
 namespace OpsRunbooks.Environments;
 
 /// <summary>
-/// The Thresholds keys of an environment file that the module reads, and the kind of value each holds.
-/// They are checked when the file is read, so a bad value fails there, naming the file and the key.
+/// The Thresholds keys of an environment file (the backup area's), and the kind of value each holds.
+/// They are checked when the file is read, so a bad value or an unknown key fails there, naming the file and the key.
 /// </summary>
 public static class ThresholdKeys
 {
@@ -26,4 +26,7 @@ public static class ThresholdKeys
     internal static readonly IReadOnlyList<string> TimeSpans = [BackupMaximumAge];
     internal static readonly IReadOnlyList<string> Percentages = [SizeWarningPercent, SizeCriticalGrowthPercent, SizeCriticalDropPercent];
     internal static readonly IReadOnlyList<string> Counts = [SizeBaselineCount, RetentionDaily, RetentionWeekly, RetentionMonthly, RetentionKeepMinimum];
+
+    /// <summary>Every key the Thresholds table accepts; any other is an EnvironmentKeyUnknown error.</summary>
+    public static readonly IReadOnlyList<string> All = [.. TimeSpans, .. Percentages, .. Counts];
 }

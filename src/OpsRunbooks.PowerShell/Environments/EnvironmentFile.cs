@@ -26,7 +26,7 @@ public static class EnvironmentFile
             var known = Directory.Exists(directory)
                 ? string.Join(", ", Directory.EnumerateFiles(directory, "*.psd1").Select(Path.GetFileNameWithoutExtension).Order())
                 : "";
-            throw new OpsException("EnvironmentNotFound", FailureKind.NotFound,
+            throw new OpsException(EnvironmentErrorIds.EnvironmentNotFound, FailureKind.NotFound,
                 $"No environment file '{path}'. " + (known.Length > 0 ? $"Environments there: {known}." : $"Give -Path, or set {PathVariable} to the directory of the environment files."),
                 name);
         }
@@ -55,5 +55,5 @@ public static class EnvironmentFile
     }
 
     private static OpsException Invalid(string path, string problem) =>
-        new("EnvironmentFileInvalid", FailureKind.InvalidData, $"'{path}': {problem}", path);
+        new(EnvironmentErrorIds.EnvironmentFileInvalid, FailureKind.InvalidData, $"'{path}': {problem}", path);
 }

@@ -219,4 +219,113 @@ public sealed class EnvironmentDefinitionReaderTests
             Environment.SetEnvironmentVariable(password, null);
         }
     }
+
+    [Theory]
+    [InlineData("Tresholds", "Tresholds", "Thresholds")]
+    [InlineData("EncyptionKey", "EncyptionKey", "EncryptionKey")]
+    [InlineData("Thresholds.RetentionDialy", "Thresholds.RetentionDialy", "RetentionDaily")]
+    [InlineData("DatabaseServers.main.Passwrd", "DatabaseServers.main.Passwrd", "Password")]
+    [InlineData("Databases.Sever", "Databases[0].Sever", "Server")]
+    [InlineData("Store.Pth", "Store.Pth", "Path")]
+    public void AMisspelledKeyAnywhereNamesItsPathAndTheNearestKnownKey(string where, string keyPath, string nearest)
+    {
+        var data = Minimal();
+        data["Thresholds"] = new Hashtable { ["RetentionDaily"] = 7 };
+        var parts = where.Split('.');
+        var table = parts.Length == 1 ? data : parts[0] == "Databases"
+            ? (Hashtable)((object[])data["Databases"]!)[0]
+            : (Hashtable)data[parts[0]]!;
+        if (parts.Length == 3) table = (Hashtable)table[parts[1]]!;
+        table[parts[^1]] = parts[^1] == "Passwrd" ? "env:X" : "1";
+
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal(EnvironmentErrorIds.EnvironmentKeyUnknown, error.ErrorId);
+        Assert.Contains(Source, error.Message);
+        Assert.Contains($"{keyPath} is not a known key; did you mean {nearest}?", error.Message);
+    }
+
+    [Fact]
+    public void AKeyNothingResemblesListsTheKeysTheTableAccepts()
+    {
+        var data = Minimal();
+        data["Thresholds"] = new Hashtable { ["Colour"] = "blue" };
+        var error = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal(EnvironmentErrorIds.EnvironmentKeyUnknown, error.ErrorId);
+        Assert.DoesNotContain("did you mean", error.Message);
+        Assert.Contains("Thresholds accepts: BackupMaximumAge, SizeWarningPercent", error.Message);
+    }
+
+    [Fact]
+    public void EachStoreDriverAcceptsOnlyItsOwnKeys()
+    {
+        var data = Minimal();
+        data["Store"] = new Hashtable { ["Path"] = "../backups", ["Region"] = "eu-west-1" };
+        var local = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal(EnvironmentErrorIds.EnvironmentKeyUnknown, local.ErrorId);
+        Assert.Contains("Store.Region is not a known key", local.Message);
+        Assert.Contains("Store (a local directory) accepts: Path.", local.Message);
+
+        data["Store"] = new Hashtable { ["S3Bucket"] = "backups", ["Regoin"] = "eu-west-1" };
+        Assert.Contains("Store.Regoin is not a known key; did you mean Region?",
+            Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging")).Message);
+
+        data["Store"] = new Hashtable { ["S3Bucket"] = "backups", ["Path"] = "../backups" };
+        var both = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
+        Assert.Equal(EnvironmentErrorIds.EnvironmentFileInvalid, both.ErrorId);
+        Assert.Contains("Store gives Path and S3Bucket", both.Message);
+
+        data["Store"] = new Hashtable { ["Prefix"] = "staging" };
+        Assert.Contains("Store needs Path (a local directory) or S3Bucket (an S3 bucket)",
+            Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging")).Message);
+    }
+
+    [Fact]
+    public void KeysAreNotCaseSensitive()
+    {
+        var data = new Hashtable
+        {
+            ["databaseservers"] = new Hashtable { ["main"] = new Hashtable { ["HOST"] = "db", ["user"] = "u", ["password"] = "env:X" } },
+            ["DATABASES"] = new Hashtable { ["name"] = "app" },
+            ["store"] = new Hashtable { ["path"] = "b" },
+            ["thresholds"] = new Hashtable { ["retentiondaily"] = 3 },
+        };
+        var environment = EnvironmentDefinitionReader.Read(data, Source, "staging");
+        Assert.Equal(("db", "app", 3), (environment.DatabaseServers[0].Host, environment.Databases[0].Name, environment.GetCountThreshold("RetentionDaily")));
+    }
+
+    /// <summary>An area's section as an area declares one: its key, the keys it accepts and the settings they make.</summary>
+    private sealed class DrillSection : IEnvironmentSection
+    {
+        public string Key => "Drill";
+        public IReadOnlyCollection<string> Keys { get; } = ["Interval", "Databases"];
+        public object Read(SettingsTable section) => new DrillSettings(
+            section.WholeNumber("Interval", 1, 365) ?? 30,
+            section.ListOfTables("Databases", ["Name"]).Select(d => d.RequiredText("Name")).ToArray());
+    }
+
+    private sealed record DrillSettings(int Interval, IReadOnlyList<string> Databases);
+
+    [Fact]
+    public void AnAreasSectionIsReadIntoItsSettingsAndChecksItsKeys()
+    {
+        IReadOnlyList<IEnvironmentSection> sections = [new DrillSection()];
+        Assert.Null(EnvironmentDefinitionReader.Read(Minimal(), Source, "staging", sections).GetSection<DrillSettings>());
+
+        var data = Minimal();
+        data["Drill"] = new Hashtable { ["Interval"] = 7, ["Databases"] = new object[] { new Hashtable { ["Name"] = "app" } } };
+        var settings = EnvironmentDefinitionReader.Read(data, Source, "staging", sections).GetSection<DrillSettings>()!;
+        Assert.Equal((7, "app"), (settings.Interval, Assert.Single(settings.Databases)));
+
+        data["Drill"] = new Hashtable { ["Databases"] = new object[] { new Hashtable { ["Nmae"] = "app" } } };
+        var unknown = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging", sections));
+        Assert.Contains("Drill.Databases[0].Nmae is not a known key; did you mean Name?", unknown.Message);
+
+        data["Drill"] = new Hashtable { ["Interval"] = "weekly" };
+        var invalid = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging", sections));
+        Assert.Equal(EnvironmentErrorIds.EnvironmentFileInvalid, invalid.ErrorId);
+        Assert.Contains("Drill.Interval 'weekly' is not a whole number from 1 to 365", invalid.Message);
+
+        var notRegistered = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging", []));
+        Assert.Contains("Drill is not a known key", notRegistered.Message);
+    }
 }
