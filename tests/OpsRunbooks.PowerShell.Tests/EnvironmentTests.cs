@@ -90,6 +90,21 @@ public sealed class EnvironmentTests : IDisposable
         Assert.Contains(expected, error.ToString());
     }
 
+    [Theory]
+    [InlineData("@{ Tresholds = @{ RetentionDaily = 1 } }", "Tresholds is not a known key; did you mean Thresholds?")]
+    [InlineData("@{ Thresholds = @{ RetentionDialy = 1 } }", "Thresholds.RetentionDialy is not a known key; did you mean RetentionDaily?")]
+    [InlineData("@{ EncyptionKey = 'backup.pub.asc' }", "EncyptionKey is not a known key; did you mean EncryptionKey?")]
+    [InlineData("@{ Store = @{ S3Bucket = 'b'; Endpiont = 'http://127.0.0.1:9000' } }", "Store.Endpiont is not a known key; did you mean Endpoint?")]
+    public void AMisspelledKeyIsRefusedNamingTheNearestKnownKey(string content, string expected)
+    {
+        File.WriteAllText(Path.Combine(_directory, "typo.psd1"), content);
+        var error = _session.Invoke("Get-OpsEnvironment -Name typo -Path $environmentPath").SingleError();
+        Assert.StartsWith("EnvironmentKeyUnknown,", error.FullyQualifiedErrorId);
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidData, error.CategoryInfo.Category);
+        Assert.Contains("typo.psd1", error.ToString());
+        Assert.Contains(expected, error.ToString());
+    }
+
     [Fact]
     public void AnUnknownEnvironmentListsTheKnownOnes()
     {

@@ -51,11 +51,18 @@ public static class EnvironmentDefinitionReader
             DecryptionKey = file.Deferred("DecryptionKey", "a path or a reference such as 'env:OPSRUNBOOKS_BACKUP_SECRET_KEY'"),
             DecryptionKeyPassphrase = file.Secret("DecryptionKeyPassphrase", "env:OPSRUNBOOKS_KEY_PASSPHRASE"),
             RestoreTestServer = restoreTestServer,
-            Thresholds = file.Table("Thresholds", ThresholdKeys.All)?.AllText() ?? new Dictionary<string, string>(),
+            Thresholds = ReadThresholds(file),
             Sections = ReadSections(file, sections),
         };
         environment.ValidateThresholds();
         return environment;
+    }
+
+    /// <summary>The thresholds as written, in the order of <see cref="ThresholdKeys.All"/>; their values are checked by <see cref="OpsEnvironment.ValidateThresholds"/>.</summary>
+    private static Dictionary<string, string> ReadThresholds(SettingsTable file)
+    {
+        var given = file.Table("Thresholds", ThresholdKeys.All)?.AllText() ?? new Dictionary<string, string>();
+        return ThresholdKeys.All.Where(given.ContainsKey).ToDictionary(key => key, key => given[key], StringComparer.OrdinalIgnoreCase);
     }
 
     private static Dictionary<string, object> ReadSections(SettingsTable file, IReadOnlyList<IEnvironmentSection> sections)
