@@ -3,7 +3,10 @@
 # This file is data, not a script: it is parsed without running anything, so only constants are
 # allowed (strings, numbers, @{ } and @( )). Secrets are never written here: give a reference such as
 # 'env:NAME' and set that variable for the account that runs the scheduled task. Any other value may
-# be a reference too. Relative paths are relative to this file.
+# be a reference too. Relative paths are relative to this file. Every key below is one the module
+# reads: any other (a misspelling such as RetentionDialy) stops the file from loading, naming the
+# nearest known key. Keys are the environment's own and the backup area's; other areas each add a
+# section of their own, under the area's name.
 @{
     Name            = 'production'
 
