@@ -3,8 +3,13 @@
 #
 #   ./build.sh build   build the solution and assemble the module folder out/OpsRunbooks
 #   ./build.sh test    install the test servers' packages, build, and run every test
-#   ./build.sh demo    back up a throwaway local PostgreSQL into out/local-store through the runner,
-#                      then restore-test that backup
+#   ./build.sh demo [--fresh]
+#                      back up a throwaway local PostgreSQL twice into out/local-store through the
+#                      runner, restore-test the newest backup, and leave the server running and
+#                      out/demo/env.sh for -Environment local; reuses the server's data and the key
+#                      pair of an earlier demo (--fresh: start over, removing them and the backups)
+#   ./build.sh demo-start | demo-stop
+#                      start the demo's server again (after a reboot) and rewrite out/demo/env.sh | stop it
 #
 # build.ps1 offers the same tasks to users with pwsh.
 set -euo pipefail
@@ -39,47 +44,114 @@ test_all() {
     return "$status"
 }
 
+# The demo's state, kept between runs so its backups stay decryptable and restorable.
+demo_dir=out/demo             # 0700: the key pair, its gpg home and env.sh (which holds the password)
+demo_server=out/demo-postgres # the throwaway PostgreSQL; outside demo_dir, which its own user cannot enter
+demo_store=out/local-store    # local.psd1's Store
+
+# Starts the demo server: the one of an earlier demo with its data, else a new one with seeded data.
+demo_start_server() {
+    if [[ -d "$demo_server/data" ]]; then
+        echo "Starting the demo PostgreSQL of an earlier demo in $demo_server, with its data..." >&2
+        bash tests/services/postgres.sh resume "$demo_server" >/dev/null ||
+            { echo "The demo server in $demo_server does not start: start over with ./build.sh demo --fresh" >&2; return 1; }
+    else
+        echo "Starting a throwaway PostgreSQL with seeded data in $demo_server..." >&2
+        rm -rf "$demo_server"
+        bash tests/services/postgres.sh start "$demo_server" >/dev/null
+    fi
+}
+
+# The demo key pair, made once. Backups in the store are encrypted to the pair they were made with, so a
+# new pair comes with an empty store.
+demo_key_pair() {
+    if [[ -s "$demo_dir/backup.pub.asc" && -s "$demo_dir/backup.sec.asc" ]]; then
+        echo "Using the demo key pair of an earlier demo in $demo_dir" >&2
+    else
+        echo "Making a demo OpenPGP key pair in $demo_dir/gnupg (and emptying $demo_store)..." >&2
+        rm -rf "$demo_dir/gnupg" "$demo_store"
+        mkdir -m 700 "$demo_dir/gnupg"
+        local gpg=(gpg --homedir "$demo_dir/gnupg" --batch --quiet --passphrase '' --pinentry-mode loopback)
+        "${gpg[@]}" --quick-generate-key 'OpsRunbooks demo <demo@localhost>' rsa3072 sign never 2>/dev/null
+        local fingerprint
+        fingerprint=$("${gpg[@]}" --with-colons --list-keys demo@localhost | awk -F: '/^fpr/ { print $10; exit }')
+        "${gpg[@]}" --quick-add-key "$fingerprint" rsa3072 encr never 2>/dev/null
+        "${gpg[@]}" --armor --export "$fingerprint" > "$demo_dir/backup.pub.asc"
+        (umask 077 && "${gpg[@]}" --armor --export-secret-keys "$fingerprint" > "$demo_dir/backup.sec.asc")
+        gpgconf --homedir "$demo_dir/gnupg" --kill all 2>/dev/null || true
+    fi
+    # Also tightens what an earlier demo left readable.
+    chmod 600 "$demo_dir/backup.sec.asc"
+}
+
+demo_write_env() {
+    bash tools/demo/write-env.sh "$demo_dir" "$demo_server" "$runner"
+}
+
 demo() {
-    install_services
+    case "${1:-}" in
+        "") ;;
+        --fresh)
+            echo "Starting over: removing the demo server, key pair and backups..." >&2
+            demo_stop
+            rm -rf "$demo_dir" "$demo_server" "$demo_store"
+            ;;
+        *)
+            echo "usage: ./build.sh demo [--fresh]" >&2
+            exit 2
+            ;;
+    esac
+    bash tests/services/install.sh --no-s3
     build
-    local work=out/demo
-    # A cluster left by an interrupted demo is stopped before its directory is reused.
-    [[ -d "$work/pg" ]] && bash tests/services/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true
-    rm -rf "$work"
-    mkdir -p "$work"
-    work=$(cd "$work" && pwd)
-    trap 'bash tests/services/postgres.sh stop "'"$work"'/pg" >/dev/null 2>&1 || true; gpgconf --homedir "'"$work"'/gnupg" --kill all 2>/dev/null || true' EXIT
+    mkdir -p "$demo_dir"
+    chmod 700 "$demo_dir"
+    demo_start_server
+    demo_key_pair
+    demo_write_env
+    # The runbooks run with exactly what a new shell gets from env.sh.
+    # shellcheck disable=SC1091
+    source "$demo_dir/env.sh"
 
-    echo "Starting a throwaway PostgreSQL with seeded data..." >&2
-    set -a
-    # shellcheck disable=SC1090
-    source <(bash tests/services/postgres.sh start "$work/pg")
-    set +a
-
-    echo "Making a demo OpenPGP key pair in $work/gnupg..." >&2
-    mkdir -m 700 "$work/gnupg"
-    local gpg=(gpg --homedir "$work/gnupg" --batch --quiet --passphrase '' --pinentry-mode loopback)
-    "${gpg[@]}" --quick-generate-key 'OpsRunbooks demo <demo@localhost>' rsa3072 sign never 2>/dev/null
-    local fingerprint
-    fingerprint=$("${gpg[@]}" --with-colons --list-keys demo@localhost | awk -F: '/^fpr/ { print $10; exit }')
-    "${gpg[@]}" --quick-add-key "$fingerprint" rsa3072 encr never 2>/dev/null
-    "${gpg[@]}" --armor --export "$fingerprint" > "$work/backup.pub.asc"
-    "${gpg[@]}" --armor --export-secret-keys "$fingerprint" > "$work/backup.sec.asc"
-    export OPSRUNBOOKS_BACKUP_KEY="$work/backup.pub.asc" OPSRUNBOOKS_BACKUP_SECRET_KEY="$work/backup.sec.asc"
-
-    echo "Running runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local through opsrunbook..." >&2
-    dotnet "$runner" run runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local
-    echo "Running runbooks/verification/Test-RecentBackups.ps1 -Environment local -Count 1 -RestoreTest: the new backup, restored into a scratch database..." >&2
+    local run
+    for run in 1 2; do
+        echo "Backup $run of 2 (a restore drill restores one that is not the newest): runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local..." >&2
+        dotnet "$runner" run runbooks/backup/Invoke-NightlyBackup.ps1 -Environment local
+    done
+    echo "Running runbooks/verification/Test-RecentBackups.ps1 -Environment local -Count 1 -RestoreTest: the newest backup, restored into a scratch database..." >&2
     dotnet "$runner" run runbooks/verification/Test-RecentBackups.ps1 -Environment local -Count 1 -RestoreTest
-    echo "Backups are in out/local-store; decrypt one with: gpg --homedir $work/gnupg --decrypt <artifact>" >&2
+
+    cat >&2 <<EOF
+
+The demo PostgreSQL keeps running on 127.0.0.1:$PGPORT (data in $demo_server; ./build.sh demo-stop
+stops it, ./build.sh demo-start starts it again). Backups: $demo_store. Key pair and env.sh: $demo_dir.
+In a new shell:
+
+    source $demo_dir/env.sh
+    opsrunbook run runbooks/verification/Test-MorningBackupStatus.ps1 -Environment local
+    opsrunbook run runbooks/verification/Invoke-RestoreDrill.ps1 -Environment local
+    opsrunbook run runbooks/backup/Invoke-BackupRetention.ps1 -Environment local -WhatIf
+EOF
+}
+
+demo_start() {
+    [[ -s "$demo_dir/backup.sec.asc" ]] || { echo "No demo yet: run ./build.sh demo" >&2; exit 1; }
+    demo_start_server
+    demo_write_env
+    echo "The demo PostgreSQL is running; source $demo_dir/env.sh in a new shell." >&2
+}
+
+demo_stop() {
+    bash tests/services/postgres.sh stop "$demo_server" >/dev/null 2>&1 || true
 }
 
 case "${1:-build}" in
     build) build ;;
     test) test_all ;;
-    demo) demo ;;
+    demo) demo "${@:2}" ;;
+    demo-start) demo_start ;;
+    demo-stop) demo_stop ;;
     *)
-        sed -n '2,8p' "$0" >&2
+        sed -n '2,14p' "$0" >&2
         exit 2
         ;;
 esac

@@ -2,8 +2,19 @@
 # Installs what the throwaway test servers need: Debian's packages for tests/services/postgres.sh and
 # gpg, Node.js when absent, and the pinned S3-compatible server (tests/services/s3, from npm).
 # Idempotent: when everything is already installed it only checks and exits.
-# Usage: tests/services/install.sh
+# Usage: tests/services/install.sh [--no-s3]
+#   --no-s3   leave out the S3-compatible server and Node.js (the demo uses only PostgreSQL and gpg)
 set -euo pipefail
+
+with_s3=1
+case "${1:-}" in
+    "") ;;
+    --no-s3) with_s3=0 ;;
+    *)
+        sed -n '5,6p' "$0" >&2
+        exit 2
+        ;;
+esac
 
 # postgresql-15 brings the server binaries under /usr/lib/postgresql/15/bin;
 # util-linux provides runuser and flock, procps provides ps/pkill for diagnostics.
@@ -90,9 +101,9 @@ install_s3_server() {
     npm ci --prefix "$dir" --no-audit --no-fund >&2
 }
 
-if ! command -v npm >/dev/null; then
+if ((with_s3)) && ! command -v npm >/dev/null; then
     PACKAGES+=(nodejs npm)
 fi
 install_packages
-install_s3_server
+((with_s3 == 0)) || install_s3_server
 log "done"

@@ -6,6 +6,9 @@
 #                                              create and seed database opsrunbooks_seed (scale N,
 #                                              default 1), write <dir>/connection.env and print it
 #   postgres.sh stop <dir>                     stop the cluster (immediate); exit 0 if not running
+#   postgres.sh resume <dir>                   start the cluster of an earlier `start` again, with its data,
+#                                              on its port (another free one if that is taken); print
+#                                              connection.env; exit 0 if it is already running
 #   postgres.sh seed <dir> <database> [--scale N]
 #                                              create <database> in the running cluster and seed it
 #
@@ -30,7 +33,7 @@ die() {
 }
 
 usage() {
-    sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -259,19 +262,67 @@ EOF
     PGHOST=127.0.0.1 PGPORT="$port" PGUSER="$DB_SUPERUSER" PGPASSWORD="$password"
     seed_database "$SEED_DATABASE" "$scale"
 
-    local env_text
+    write_connection_env "$dir" "$port" "$password"
+}
+
+# Writes <dir>/connection.env (private: it holds the password) and prints it.
+write_connection_env() {
+    local dir="$1" port="$2" password="$3" env_text
     env_text="PGHOST=127.0.0.1
 PGPORT=$port
 PGUSER=$DB_SUPERUSER
 PGPASSWORD=$password
 PGDATABASE=$SEED_DATABASE
-PGDATA=$data"
+PGDATA=$dir/data"
     (
         umask 077
         printf '%s\n' "$env_text" >"$dir/connection.env.tmp"
     )
     mv "$dir/connection.env.tmp" "$dir/connection.env"
     printf '%s\n' "$env_text"
+}
+
+# Starts the cluster a `start` made in <dir> again (after a stop or a reboot), keeping its data, users and
+# password, so whatever was made with it (backups, keys, environment files) stays usable.
+cmd_resume() {
+    (($# == 1)) || usage
+    local dir data owner
+    [[ -d "$1/data" ]] || die "no cluster in $1: make one with 'postgres.sh start $1'"
+    dir="$(cd "$1" && pwd -P)"
+    data="$dir/data"
+    require_pg_bin
+    load_connection_env "$dir"
+    owner="$(stat -c %U "$data")"
+    local -a run=()
+    if ((EUID == 0)) && [[ "$owner" != root ]]; then
+        run=(runuser -u "$owner" --)
+    fi
+    cd "$data"
+    if "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+        log "server in $dir already running on port $PGPORT"
+        write_connection_env "$dir" "$PGPORT" "$PGPASSWORD"
+        return 0
+    fi
+    local attempt port="$PGPORT" logfile="$dir/server.log" offset
+    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
+        offset=0
+        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
+        log "starting server in $dir on 127.0.0.1:$port (attempt $attempt)"
+        if "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" -o "-p $port" start >&2; then
+            # The port given on the command line holds until the next start: make it the configured one.
+            "${run[@]}" sed -i "s/^port = .*/port = $port/" "$data/postgresql.auto.conf"
+            write_connection_env "$dir" "$port" "$PGPASSWORD"
+            return 0
+        fi
+        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
+            log "port $port was taken, trying another"
+            port="$(free_port)"
+            continue
+        fi
+        print_tail "$logfile"
+        die "pg_ctl start failed"
+    done
+    die "no free port found after $PORT_ATTEMPTS attempts"
 }
 
 cmd_stop() {
@@ -340,6 +391,7 @@ main() {
     case "$cmd" in
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
+        resume) cmd_resume "$@" ;;
         seed) cmd_seed "$@" ;;
         -h | --help | help) usage ;;
         *) usage ;;
