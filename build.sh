@@ -141,7 +141,7 @@ demo_start() {
 }
 
 demo_stop() {
-    bash tests/services/postgres.sh stop "$demo_server" >/dev/null 2>&1 || true
+    bash tests/services/postgres.sh stop "$demo_server"
 }
 
 case "${1:-build}" in

@@ -334,6 +334,7 @@ cmd_stop() {
         return 0
     fi
     [[ -x "$PG_BIN/pg_ctl" ]] || die "pg_ctl not found in $PG_BIN"
+    data="$(cd "$data" && pwd -P)"
     cd "$data"
     owner="$(stat -c %U "$data")"
     local -a run=()
