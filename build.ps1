@@ -10,12 +10,16 @@ non-zero code fails the build with that code named.
 Build    dotnet build OpsRunbooks.sln; this also assembles the importable module in out/OpsRunbooks.
 Test     Build, then on Linux as root install the test servers' packages (tests/services/install.sh),
          then dotnet test, then the Pester 5 tests in tests/pester when Pester 5 is installed.
-Demo     Runs the demo task of build.sh (bash ./build.sh demo).
+Demo     Runs the demo task of build.sh (bash ./build.sh demo; with -Fresh, demo --fresh): backups of a
+         throwaway PostgreSQL that it leaves running, with out/demo/env.sh for -Environment local.
 Package  Builds in Release, copies out/OpsRunbooks to out/package/OpsRunbooks and zips it as
          out/OpsRunbooks-<ModuleVersion>.zip, the version read from the module manifest.
 
 .PARAMETER Task
 What to do: Build (the default), Test, Demo or Package.
+
+.PARAMETER Fresh
+With -Task Demo: start the demo over, removing the server, key pair and backups of an earlier demo.
 
 .PARAMETER Configuration
 The .NET build configuration for Build and Test: Debug (the default) or Release. Package always
@@ -38,7 +42,9 @@ param(
     [ValidateSet('Build', 'Test', 'Demo', 'Package')]
     [string] $Task = 'Build',
 
-    [string] $Configuration = 'Debug'
+    [string] $Configuration = 'Debug',
+
+    [switch] $Fresh
 )
 
 Set-StrictMode -Version 3.0
@@ -121,8 +127,9 @@ function Invoke-TestTask {
 }
 
 function Invoke-DemoTask {
-    Write-Phase 'Running the demo (build.sh demo)'
-    Invoke-Native bash @('./build.sh', 'demo')
+    $demoArguments = @('demo') + @(if ($Fresh) { '--fresh' })
+    Write-Phase "Running the demo (build.sh $($demoArguments -join ' '))"
+    Invoke-Native bash (@('./build.sh') + $demoArguments)
 }
 
 function Invoke-PackageTask {

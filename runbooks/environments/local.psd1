@@ -1,6 +1,7 @@
-# The throwaway local database that tests/services/postgres.sh starts. Its address and password come
-# from the variables that script prints (PGHOST, PGPORT, PGUSER, PGPASSWORD); the demo key from
-# OPSRUNBOOKS_BACKUP_KEY. Relative paths are relative to this file.
+# The throwaway local database of ./build.sh demo. Its address and password, and the demo key pair,
+# come from the variables that out/demo/env.sh sets (source it first): PGHOST, PGPORT, PGUSER,
+# PGPASSWORD, OPSRUNBOOKS_BACKUP_KEY and OPSRUNBOOKS_BACKUP_SECRET_KEY. A variable referred to here
+# must be set there (tools/demo/write-env.sh). Relative paths are relative to this file.
 @{
     Name            = 'local'
     DatabaseServers = @{
