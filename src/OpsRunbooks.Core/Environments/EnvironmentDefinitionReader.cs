@@ -24,7 +24,7 @@ public static class EnvironmentDefinitionReader
     private static readonly string[] DatabaseKeys = ["Name", "Server"];
 
     /// <summary>The keys the top level of a file accepts with <paramref name="sections"/> registered.</summary>
-    public static IReadOnlyList<string> TopLevelKeys(IReadOnlyList<IEnvironmentSection> sections) =>
+    private static IReadOnlyList<string> TopLevelKeys(IReadOnlyList<IEnvironmentSection> sections) =>
         [.. EnvironmentKeys, .. BackupKeys, .. sections.Select(s => s.Key)];
 
     /// <summary>Reads the file's data; <paramref name="sections"/> are the areas' sections, by default <see cref="EnvironmentSections.All"/>.</summary>

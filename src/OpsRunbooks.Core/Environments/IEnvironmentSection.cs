@@ -11,7 +11,8 @@ namespace OpsRunbooks.Environments;
 /// <c>Scaling/ScalingEnvironmentSection.cs</c>: its <see cref="Key"/> ("Scaling"), the keys it accepts, and a
 /// <see cref="Read"/> that turns them into an immutable settings object, checking each value through the
 /// <see cref="SettingsTable"/> getters (nested tables declare their own keys the same way), and whose ToString
-/// sums the settings up in one line, as Get-OpsEnvironment shows them;</item>
+/// sums the settings up in one line, as Get-OpsEnvironment shows them (a secret stays a <see cref="SecretReference"/>,
+/// read with <see cref="SettingsTable.Secret"/> and resolved only when used);</item>
 /// <item>add an instance to <see cref="EnvironmentSections.All"/>;</item>
 /// <item>read it in the area's code with <see cref="OpsEnvironment.GetSection{TSettings}"/>, which is null when the
 /// file has no such section;</item>
