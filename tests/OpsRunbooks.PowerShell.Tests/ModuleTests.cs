@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Reflection;
+using System.Xml.Linq;
 using OpsRunbooks.TestSupport;
 using Xunit;
 
@@ -17,6 +19,25 @@ public sealed class ModuleTests
         Assert.Equal("OpsRunbooks", module.Name);
         Assert.Equal(new Version(7, 4), module.PowerShellVersion);
         Assert.Contains("Core", module.CompatiblePSEditions);
+    }
+
+    /// <summary>Directory.Build.props sets the version once; the manifest, the module's assemblies and the runner all carry it.</summary>
+    [Fact]
+    public void ModuleVersionIsTheBuildVersion()
+    {
+        var version = new Version(XDocument.Load(RepositoryPaths.Combine("Directory.Build.props")).Descendants("Version").Single().Value);
+        using var session = new EngineSession();
+        var manifest = (Version)session.Invoke("(Test-ModuleManifest -Path $args[0]).Version", EngineSession.ModuleManifest)
+            .EnsureSuccess().Output.Single().BaseObject;
+        Assert.Equal(version, manifest);
+        var assemblies = new[]
+        {
+            Path.Combine(EngineSession.ModuleDirectory, "OpsRunbooks.PowerShell.dll"),
+            Path.Combine(EngineSession.ModuleDirectory, "dependencies", "OpsRunbooks.Core.dll"),
+            RunnerTests.Runner,
+        };
+        foreach (var assembly in assemblies)
+            Assert.Equal(version.ToString(3), AssemblyName.GetAssemblyName(assembly).Version!.ToString(3));
     }
 
     [Fact]
