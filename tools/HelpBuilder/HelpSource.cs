@@ -40,6 +40,12 @@ public sealed partial record HelpSource(
             sections.ContainsKey("Notes") ? Paragraphs(Section("Notes")) : []);
     }
 
+    /// <summary>The default a parameter's description states in a sentence "The default is ...", if any.</summary>
+    public string? StatedDefault(string parameter) =>
+        Parameters.TryGetValue(parameter, out var paragraphs)
+            ? paragraphs.Select(p => StatedDefaultSentence().Match(p)).FirstOrDefault(m => m.Success)?.Groups["value"].Value
+            : null;
+
     private static IEnumerable<(string Title, string[] Lines)> SubSections(string[] lines)
     {
         string? title = null;
@@ -75,6 +81,9 @@ public sealed partial record HelpSource(
 
     [GeneratedRegex(@"\n\s*\n")]
     private static partial Regex ParagraphBreak();
+
+    [GeneratedRegex(@"(?:^|[.:]\s)The default is (?<value>.+?)[.:](?:\s|$)")]
+    private static partial Regex StatedDefaultSentence();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
