@@ -5,7 +5,9 @@ namespace OpsRunbooks.HelpBuilder;
 /// <summary>
 /// One cmdlet's help as written in module/help/&lt;Name&gt;.md: "## Synopsis", "## Description",
 /// "## Parameters" with "### -Name" entries, "## Examples" with "### Title", a fenced code block and remarks,
-/// and optionally "## Notes".
+/// and optionally "## Notes". A parameter's default value is taken from its initializer in the code, else from
+/// a sentence "The default is ..." in its description. INPUTS, OUTPUTS and RELATED LINKS come from the code:
+/// the pipeline parameters, [OutputType], and the other cmdlets of the same Commands/&lt;Area&gt; folder.
 /// </summary>
 public sealed partial record HelpSource(
     string Name,
