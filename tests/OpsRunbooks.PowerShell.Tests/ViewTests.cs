@@ -22,7 +22,6 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
     {
         _context = new BackupTestContext(services);
         var session = _context.Session;
-        session.SetVariable("secretKey", services.Keys.PrivateKeyPath);
         session.SetVariable("target", _target);
         var backups = _context.BackUpSeed(3);
         // The newest finished days ago and is far smaller than the others: Critical, for two reasons.
@@ -30,7 +29,8 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
         _context.RewriteManifest(backups[1], startedUtc: DateTime.UtcNow.AddDays(-4));
         _context.RewriteManifest(backups[2], startedUtc: DateTime.UtcNow.AddDays(-3), storedBytes: 1000);
         session.Invoke("$backups = Get-DatabaseBackup -Store $store").EnsureSuccess();
-        using var environment = new TestEnvironment(services);
+        using var environment = new TestEnvironment(services, decryptionKey: services.Keys.PrivateKeyPath);
+        session.Invoke("$environment = Get-OpsEnvironment test -Path $args[0]", environment.Directory).EnsureSuccess();
 
         var views = new (string Type, string Script, Func<EngineResult, IEnumerable<string>> Explaining)[]
         {
@@ -39,23 +39,23 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
                 r => r.Decisions().SelectMany(d => new[] { d.Id, d.Reason })),
             ("BackupFreshnessResult", "Test-BackupFreshness -Store $store -Database $database, 'never_backed_up'",
                 r => r.Freshness().SelectMany(f => f.Reasons)),
-            ("IntegrityReport", "$backups[2] | Test-BackupIntegrity -DecryptionKey $secretKey; $backups[1], $backups[0] | Test-BackupIntegrity -DecryptionKey $secretKey -RestoreTest -Server $server -Port $port -Credential $credential",
+            ("IntegrityReport", "$backups[2] | Test-BackupIntegrity -Environment $environment; $backups[1], $backups[0] | Test-BackupIntegrity -Environment $environment -RestoreTest",
                 r => r.Integrity().Select(CheckSummary).Append("4 passed; skipped: Restore, RowCounts, VerificationQueries")),
-            ("IntegrityCheck", "($backups[0] | Test-BackupIntegrity -DecryptionKey $secretKey).Checks",
+            ("IntegrityCheck", "($backups[0] | Test-BackupIntegrity -Environment $environment).Checks",
                 r => r.Output.Select(c => new CheckView(c)).Select(c => c.ErrorId is null ? c.Detail : $"{c.ErrorId}: {c.Detail}")),
-            ("RestoreResult", "$backups[1] | Restore-DatabaseBackup -TargetDatabase $target -Server $server -Port $port -Credential $credential -DecryptionKey $secretKey -Confirm:$false",
+            ("RestoreResult", "$backups[1] | Restore-DatabaseBackup -Environment $environment -TargetDatabase $target -Confirm:$false",
                 r => r.Output.SelectMany(o => new[] { $"{o.Properties["TargetDatabase"].Value} {backups[1].Id} True False" })),
-            ("BackupStore", "$store; New-BackupStore -S3Bucket acme-db-backups -Prefix production/eu -Region eu-west-1",
+            ("Store", "$store; New-BackupStore -S3Bucket acme-db-backups -Prefix production/eu -Region eu-west-1",
                 r => r.Output.Select(o => (string)o.Properties["Location"].Value)),
-            ("OpsEnvironment", "Get-OpsEnvironment test -Path $args[0]",
+            ("OpsEnvironment", "$environment",
                 r => [Path.Combine(environment.Directory, "test.psd1"), $"{services.Postgres.SeedDatabase} on primary"]),
         };
         var problems = new List<string>();
         foreach (var (type, script, explaining) in views)
         {
-            var objects = session.Invoke(script, environment.Directory).EnsureSuccess();
+            var objects = session.Invoke(script).EnsureSuccess();
             Assert.True(objects.Output.Count > 0, $"{type}: no objects");
-            Assert.All(objects.Output, o => Assert.EndsWith(type, o.BaseObject.GetType().Name.Replace("LocalDirectoryStore", "BackupStore").Replace("S3BackupStore", "BackupStore")));
+            Assert.All(objects.Output, o => Assert.EndsWith(type, o.BaseObject.GetType().Name));
             session.SetVariable("objects", objects.Output);
             var text = (string)session.Invoke("$objects | Out-String -Width 80").EnsureSuccess().Output.Single().BaseObject;
             var wide = text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 80).ToList();
@@ -74,7 +74,7 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
 
-        var list = (string)session.Invoke("$backups[0] | Test-BackupIntegrity -DecryptionKey $secretKey | Format-List | Out-String -Width 80")
+        var list = (string)session.Invoke("$backups[0] | Test-BackupIntegrity -Environment $environment | Format-List | Out-String -Width 80")
             .EnsureSuccess().Output.Single().BaseObject;
         foreach (var check in new[] { "Manifest: Passed", "Checksum: Failed", "Restore: Skipped", "VerificationQueries: Skipped" })
             Assert.Contains(check, list);
