@@ -1,6 +1,6 @@
 @{
     RootModule           = 'OpsRunbooks.PowerShell.dll'
-    ModuleVersion        = '0.1.0'
+    ModuleVersion        = '0.0.0'  # written at build from <Version> in Directory.Build.props
     GUID                 = '5b0f3c1e-7d2a-4c55-9f43-2f8e6a1d9c70'
     Author               = 'OpsRunbooks'
     CompanyName          = 'OpsRunbooks'

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using System.Reflection;
+using System.Xml.Linq;
 using OpsRunbooks.TestSupport;
 using Xunit;
 
@@ -17,6 +19,25 @@ public sealed class ModuleTests
         Assert.Equal("OpsRunbooks", module.Name);
         Assert.Equal(new Version(7, 4), module.PowerShellVersion);
         Assert.Contains("Core", module.CompatiblePSEditions);
+    }
+
+    /// <summary>Directory.Build.props sets the version once; the manifest, the module's assemblies and the runner all carry it.</summary>
+    [Fact]
+    public void ModuleVersionIsTheBuildVersion()
+    {
+        var version = new Version(XDocument.Load(RepositoryPaths.Combine("Directory.Build.props")).Descendants("Version").Single().Value);
+        using var session = new EngineSession();
+        var manifest = (Version)session.Invoke("(Test-ModuleManifest -Path $args[0]).Version", EngineSession.ModuleManifest)
+            .EnsureSuccess().Output.Single().BaseObject;
+        Assert.Equal(version, manifest);
+        var assemblies = new[]
+        {
+            Path.Combine(EngineSession.ModuleDirectory, "OpsRunbooks.PowerShell.dll"),
+            Path.Combine(EngineSession.ModuleDirectory, "dependencies", "OpsRunbooks.Core.dll"),
+            RunnerTests.Runner,
+        };
+        foreach (var assembly in assemblies)
+            Assert.Equal(version.ToString(3), AssemblyName.GetAssemblyName(assembly).Version!.ToString(3));
     }
 
     [Fact]
@@ -74,6 +95,57 @@ public sealed class ModuleTests
             Assert.True(errors.Length == 0, $"An example of {cmdlet} does not parse: {code}");
         }
     }
+
+    /// <summary>
+    /// Get-Help -Full as a user reads it: types as they are written (int, timespan, never Nullable`1), a default
+    /// on every parameter, INPUTS naming each pipeline parameter, OUTPUTS the [OutputType]s, and RELATED LINKS
+    /// the other cmdlets of the same folder under Commands/ and about_OpsRunbooks.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ExportedCmdlets))]
+    public void FullHelpShowsTypesDefaultsInputsOutputsAndLinks(string cmdlet)
+    {
+        using var session = new EngineSession();
+        var text = (string)session.Invoke("Get-Help $args[0] -Full | Out-String -Width 200", cmdlet).EnsureSuccess().Output.Single().BaseObject;
+        var lines = text.Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.DoesNotContain("Nullable", text, StringComparison.Ordinal);
+
+        var defaults = lines.Where(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(defaults);
+        Assert.All(defaults, line => Assert.NotEqual("Default value", line.Trim()));
+        var port = lines.FindIndex(l => l.Trim() == "-Port <int>");
+        if (port >= 0)
+            Assert.Equal("Default value                5432", lines.Skip(port).First(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).Trim());
+
+        var info = (CmdletInfo)session.Invoke("Get-Command $args[0]", cmdlet).EnsureSuccess().Output.Single().BaseObject;
+
+        var inputs = Section(lines, "INPUTS");
+        Assert.NotEmpty(inputs);
+        var piped = info.Parameters.Values.Where(p => p.Attributes.OfType<ParameterAttribute>()
+            .Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName)).Select(p => p.Name).ToList();
+        foreach (var parameter in piped)
+            Assert.Contains(inputs, line => line.Contains($"-{parameter} binds it", StringComparison.Ordinal));
+        if (piped.Count == 0)
+            Assert.Equal("None", inputs[0]);
+
+        var outputs = Section(lines, "OUTPUTS");
+        Assert.NotEmpty(info.OutputType);
+        foreach (var type in info.OutputType)
+            Assert.Contains(type.Type.FullName!, outputs);
+
+        var commands = RepositoryPaths.Combine("src", "OpsRunbooks.PowerShell", "Commands");
+        string Area(CmdletInfo c) => Path.GetFileName(Path.GetDirectoryName(
+            Directory.EnumerateFiles(commands, c.ImplementingType.Name + ".cs", SearchOption.AllDirectories).Single()))!;
+        var sameArea = session.Invoke("Get-Command -Module OpsRunbooks").EnsureSuccess().Output.Select(o => (CmdletInfo)o.BaseObject)
+            .Where(other => other.Name != cmdlet && Area(other) == Area(info)).Select(other => other.Name).Order(StringComparer.Ordinal);
+        Assert.Equal([.. sameArea, "about_OpsRunbooks"], Section(lines, "RELATED LINKS"));
+    }
+
+    /// <summary>The non-blank lines under a heading of Get-Help's text, up to the next heading or example.</summary>
+    private static List<string> Section(List<string> lines, string heading) =>
+        lines.Skip(lines.IndexOf(heading) + 1)
+            .TakeWhile(l => l.Length == 0 || (char.IsWhiteSpace(l[0]) && !l.TrimStart().StartsWith("----", StringComparison.Ordinal)))
+            .Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
 
     [Fact]
     public void AboutTopicIsInstalled()

@@ -243,7 +243,7 @@ public sealed class RetentionAndFreshnessTests(ServicesFixture services)
 
         var morning = await RunAsync(MorningRunbook);
         Assert.Equal(1, morning.ExitCode);
-        Assert.Contains("Size change", morning.Output);
+        Assert.Contains("Reasons", morning.Output);
         Assert.Contains("Healthy", morning.Output);
         Assert.Contains("no backup", morning.Output);
         Assert.Contains("BackupStatusCritical", morning.Error);

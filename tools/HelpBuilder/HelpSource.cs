@@ -5,7 +5,9 @@ namespace OpsRunbooks.HelpBuilder;
 /// <summary>
 /// One cmdlet's help as written in module/help/&lt;Name&gt;.md: "## Synopsis", "## Description",
 /// "## Parameters" with "### -Name" entries, "## Examples" with "### Title", a fenced code block and remarks,
-/// and optionally "## Notes".
+/// and optionally "## Notes". A parameter's default value is taken from its initializer in the code, else from
+/// a sentence "The default is ..." in its description. INPUTS, OUTPUTS and RELATED LINKS come from the code:
+/// the pipeline parameters, [OutputType], and the other cmdlets of the same Commands/&lt;Area&gt; folder.
 /// </summary>
 public sealed partial record HelpSource(
     string Name,
@@ -39,6 +41,12 @@ public sealed partial record HelpSource(
         return new HelpSource(name, synopsis, Paragraphs(Section("Description")), parameters, examples,
             sections.ContainsKey("Notes") ? Paragraphs(Section("Notes")) : []);
     }
+
+    /// <summary>The default a parameter's description states in a sentence "The default is ...", if any.</summary>
+    public string? StatedDefault(string parameter) =>
+        Parameters.TryGetValue(parameter, out var paragraphs)
+            ? paragraphs.Select(p => StatedDefaultSentence().Match(p)).FirstOrDefault(m => m.Success)?.Groups["value"].Value
+            : null;
 
     private static IEnumerable<(string Title, string[] Lines)> SubSections(string[] lines)
     {
@@ -75,6 +83,9 @@ public sealed partial record HelpSource(
 
     [GeneratedRegex(@"\n\s*\n")]
     private static partial Regex ParagraphBreak();
+
+    [GeneratedRegex(@"(?:^|[.:]\s)The default is (?<value>.+?)[.:](?:\s|$)")]
+    private static partial Regex StatedDefaultSentence();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

@@ -1,14 +1,16 @@
 using OpsRunbooks.HelpBuilder;
 
 // Builds the module's MAML help from module/help/*.md and the compiled cmdlets, and fails the build when
-// a cmdlet has no help page or a parameter has no description, so help cannot drift from the code.
+// a cmdlet has no help page, a parameter has no description or a cmdlet does not declare its output,
+// so help cannot drift from the code.
 if (args.Length != 4)
 {
     Console.Error.WriteLine("usage: HelpBuilder <help source dir> <cmdlet assembly> <reference list file> <output xml>");
     return 2;
 }
 var (sourceDirectory, assemblyPath, referenceList, outputPath) = (args[0], args[1], args[2], args[3]);
-var cmdlets = CmdletMetadata.Read(assemblyPath, File.ReadAllLines(referenceList).Where(l => l.Length > 0));
+var cmdlets = CmdletMetadata.Read(assemblyPath, File.ReadAllLines(referenceList).Where(l => l.Length > 0),
+    types => ParameterDefaults.Read(assemblyPath, types));
 var problems = new List<string>();
 var pages = new List<(CmdletMetadata, HelpSource)>();
 foreach (var cmdlet in cmdlets)
@@ -33,6 +35,8 @@ foreach (var cmdlet in cmdlets)
         problems.Add($"{path}: parameter -{parameter} has no description");
     foreach (var extra in help.Parameters.Keys.Where(p => cmdlet.Parameters.All(q => !string.Equals(q.Name, p, StringComparison.OrdinalIgnoreCase))))
         problems.Add($"{path}: describes -{extra}, which {cmdlet.Name} does not have");
+    if (cmdlet.OutputTypes.Count == 0)
+        problems.Add($"{cmdlet.Name}: no [OutputType] attribute; its help's OUTPUTS says what it emits");
     pages.Add((cmdlet, help));
 }
 foreach (var orphan in Directory.EnumerateFiles(sourceDirectory, "*.md").Select(Path.GetFileNameWithoutExtension)

@@ -39,6 +39,7 @@ public sealed class GetBackupRetentionPlanCommand : OpsCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     protected override void ProcessRecord() => _backups.AddRange(Backup);

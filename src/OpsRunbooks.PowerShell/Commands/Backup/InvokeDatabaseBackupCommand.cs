@@ -27,6 +27,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ServerSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Position = 0, ParameterSetName = EnvironmentSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
@@ -35,6 +36,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]

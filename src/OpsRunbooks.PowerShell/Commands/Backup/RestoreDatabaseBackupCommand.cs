@@ -42,6 +42,7 @@ public sealed class RestoreDatabaseBackupCommand : OpsCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]

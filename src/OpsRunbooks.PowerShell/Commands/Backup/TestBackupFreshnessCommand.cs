@@ -20,10 +20,12 @@ public sealed class TestBackupFreshnessCommand : OpsCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter]

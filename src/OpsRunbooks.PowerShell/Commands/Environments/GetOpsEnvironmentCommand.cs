@@ -10,6 +10,7 @@ public sealed class GetOpsEnvironmentCommand : OpsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public string[] Name { get; set; } = [];
 
     [Parameter]

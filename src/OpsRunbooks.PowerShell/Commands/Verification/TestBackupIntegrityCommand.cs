@@ -38,12 +38,14 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = StoreSet)]
     [Parameter(Position = 0, ParameterSetName = EnvironmentSet)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(Completion.DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
     [Parameter(ParameterSetName = BackupSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [AllowNull] // a piped backup made without an environment has none
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     [Parameter]
