@@ -26,7 +26,7 @@ public static class Usage
         var folder = ModuleLocator.FindRunbooks();
         if (folder is not null)
         {
-            Console.WriteLine($"Runbooks in {folder}:");
+            Console.WriteLine($"\nRunbooks in {folder}:");
             var runbooks = RunbookCatalog.List(folder);
             var width = runbooks.Max(runbook => runbook.RelativePath.Length);
             foreach (var (path, synopsis) in runbooks)
