@@ -92,7 +92,7 @@ function Invoke-PesterTests {
     # In a pwsh of its own, so this session keeps no Pester and no OpsRunbooks module loaded.
     $counts = New-TemporaryFile
     try {
-        $pwsh = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $pwsh = Join-Path $PSHOME 'pwsh'
         Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $repositoryRoot 'tools/Pester/Invoke-PesterTests.ps1'),
             '-PesterPath', (Join-Path $repositoryRoot '.tools/nuget/pester/5.9.1/tools'), '-CountsFile', $counts.FullName)
         $passed, $failed = (Get-Content -LiteralPath $counts.FullName -Raw).Trim().Split(' ')

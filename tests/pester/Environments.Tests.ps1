@@ -12,7 +12,7 @@ BeforeAll {
 }
 
 AfterAll {
-    $env:OPSRUNBOOKS_PESTER_KEY = $savedKey
+    if ($null -eq $savedKey) { Remove-Item -LiteralPath env:OPSRUNBOOKS_PESTER_KEY } else { $env:OPSRUNBOOKS_PESTER_KEY = $savedKey }
     Remove-ScratchRoot
 }
 

@@ -28,7 +28,7 @@ Describe 'New-BackupStore' {
 
     It 'returns an S3 store for a bucket, prefix and endpoint without contacting the server' {
         $store = New-BackupStore -S3Bucket pester -Prefix nightly -Endpoint 'http://127.0.0.1:9' -Region eu-west-1
-        $store.Location | Should -Be 's3://pester/nightly'
+        $store.Location | Should -Be 's3://pester/nightly/ at http://127.0.0.1:9'
     }
 
     It 'refuses a part size below the S3 minimum' {

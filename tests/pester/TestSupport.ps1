@@ -61,7 +61,9 @@ function Stop-TestServer {
     }
     if ($savedVariables) {
         foreach ($variable in $savedVariables.Keys) {
-            [System.Environment]::SetEnvironmentVariable($variable, $savedVariables[$variable])
+            # An empty PGPORT is not an unset one: postgres.sh's initdb would refuse it in the next file.
+            if ($null -eq $savedVariables[$variable]) { Remove-Item -LiteralPath "env:$variable" -ErrorAction SilentlyContinue }
+            else { Set-Item -LiteralPath "env:$variable" -Value $savedVariables[$variable] }
         }
     }
     Remove-ScratchRoot
@@ -150,7 +152,7 @@ function Invoke-RunbookProcess {
         [Parameter(Mandatory)][string] $Runbook,
         [string[]] $Arguments = @()
     )
-    $pwsh = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+    $pwsh = Join-Path $PSHOME 'pwsh'
     $savedModulePath = $env:PSModulePath
     try {
         $env:PSModulePath = Join-Path $repositoryRoot 'out'

@@ -17,10 +17,9 @@ param(
     [string] $CountsFile
 )
 
-Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
-Import-Module (Join-Path $PesterPath 'Pester.psd1') -Force
+Import-Module (Join-Path (Resolve-Path -LiteralPath $PesterPath) 'Pester.psd1') -Force
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'tests', 'pester')
 $configuration.Run.PassThru = $true
