@@ -21,8 +21,11 @@ public sealed class Interruption : IDisposable
 
     public int ExitCode => Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
 
-    /// <summary>Invokes the commands of <paramref name="shell"/> unless a signal came first; a signal during the run stops it.</summary>
-    public void Invoke(System.Management.Automation.PowerShell shell)
+    /// <summary>
+    /// Invokes the commands of <paramref name="shell"/>, adding what they output to <paramref name="output"/>,
+    /// unless a signal came first; a signal during the run stops it.
+    /// </summary>
+    public void Invoke(System.Management.Automation.PowerShell shell, List<System.Management.Automation.PSObject> output)
     {
         lock (_gate)
         {
@@ -31,7 +34,7 @@ public sealed class Interruption : IDisposable
         }
         try
         {
-            shell.Invoke();
+            shell.Invoke(null, output);
         }
         finally
         {

@@ -45,14 +45,17 @@ public static class RunbookRun
             Console.Error.WriteLine($"ERROR: {record} ({record.FullyQualifiedErrorId})");
         };
 
+        // What the script outputs is formatted once it has ended, however it ended: an "exit 1" after the
+        // output would otherwise end the pipeline before Out-Default writes its table (pwsh -File loses it so).
+        var output = new List<PSObject>();
         try
         {
             shell.AddCommand("Import-Module").AddParameter("Name", modulePath).AddParameter("ErrorAction", ActionPreference.Stop);
-            interruption.Invoke(shell);
+            interruption.Invoke(shell, output);
             shell.Commands.Clear();
             PassOnTheScriptsExit(runspace);
-            shell.AddCommand(scriptPath).AddParameters(parameters).AddCommand("Out-Default");
-            interruption.Invoke(shell);
+            shell.AddCommand(scriptPath).AddParameters(parameters);
+            interruption.Invoke(shell, output);
         }
         catch (RuntimeException) when (interruption.Signal is not null)
         {
@@ -66,16 +69,26 @@ public static class RunbookRun
         }
         catch (RuntimeException e)
         {
+            WriteOutput(runspace, output);
             Console.Error.WriteLine($"ERROR: {e.ErrorRecord} ({e.ErrorRecord.FullyQualifiedErrorId})");
             return ExitCodes.Failed;
         }
 
+        WriteOutput(runspace, output);
         if (interruption.Signal is { } signal)
         {
             Console.Error.WriteLine($"opsrunbook: interrupted by {signal}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
             return interruption.ExitCode;
         }
         return host.ExitCode ?? (errors > 0 ? ExitCodes.Failed : ExitCodes.Success);
+    }
+
+    private static void WriteOutput(Runspace runspace, List<PSObject> output)
+    {
+        if (output.Count == 0) return;
+        using var formatter = System.Management.Automation.PowerShell.Create();
+        formatter.Runspace = runspace;
+        formatter.AddCommand("Out-Default").Invoke(output);
     }
 
     /// <summary>

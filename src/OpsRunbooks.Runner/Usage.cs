@@ -15,10 +15,10 @@ public static class Usage
         Console.WriteLine($"""
 
             Runs a runbook script in the embedded PowerShell {PowerShellVersion} engine, with the OpsRunbooks
-            module and pwsh's own cmdlets, unattended: output objects go to standard output as tables;
-            warnings, verbose messages and errors to standard error; nothing prompts. Script parameters
-            are given as -Name value, -Switch or -Name:$false. A script path that does not exist from the
-            current directory is looked up in the runbooks folder.
+            module and pwsh's own cmdlets, unattended: warnings, verbose messages and errors go to standard
+            error as they come, output objects to standard output as tables once the script has ended;
+            nothing prompts. Script parameters are given as -Name value, -Switch or -Name:$false. A script
+            path that does not exist from the current directory is looked up in the runbooks folder.
 
             The module is taken from ${ModuleLocator.Variable} (a folder or its .psd1), else from an
             OpsRunbooks folder beside or above this program.
