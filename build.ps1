@@ -9,11 +9,14 @@ non-zero code fails the build with that code named.
 
 Build    dotnet build OpsRunbooks.sln; this also assembles the importable module in out/OpsRunbooks.
 Test     Build, then on Linux as root install the test servers' packages (tests/services/install.sh),
-         then dotnet test, then the Pester 5 tests in tests/pester when Pester 5 is installed.
+         install pwsh 7.6.9 into .tools/pwsh (the xunit tests run a runbook with it), then dotnet test,
+         then the Pester tests in tests/pester with this pwsh, with Pester 5.9.1
+         restored from NuGet into .tools/nuget (tools/Pester/Pester.Restore.csproj).
 Demo     Runs the demo task of build.sh (bash ./build.sh demo; with -Fresh, demo --fresh): backups of a
          throwaway PostgreSQL that it leaves running, with out/demo/env.sh for -Environment local.
-Package  Builds in Release, copies out/OpsRunbooks to out/package/OpsRunbooks and zips it as
-         out/OpsRunbooks-<ModuleVersion>.zip, the version read from the module manifest.
+Package  Runs the package task of build.sh (bash ./build.sh package): out/package/ with the module,
+         the runner published for the .NET 10 runtime, the runbooks and the opsrunbook launcher, and
+         out/opsrunbooks-<version>.tar.gz of it.
 
 .PARAMETER Task
 What to do: Build (the default), Test, Demo or Package.
@@ -35,7 +38,7 @@ Builds, runs the xunit tests against the real test servers, then the Pester test
 
 .EXAMPLE
 ./build.ps1 -Task Package
-Builds in Release and writes out/OpsRunbooks-<version>.zip.
+Builds in Release and writes out/package/ and out/opsrunbooks-<version>.tar.gz.
 #>
 [CmdletBinding()]
 param(
@@ -88,24 +91,21 @@ function Test-IsLinuxRoot {
 }
 
 function Invoke-PesterTests {
-    $pester = Get-Module -ListAvailable Pester |
-        Where-Object { $_.Version -ge [version]'5.0' } |
-        Sort-Object Version -Descending |
-        Select-Object -First 1
-    if ($null -eq $pester) {
-        Write-Warning 'Pester 5 is not installed (Install-Module Pester -MinimumVersion 5.0): the Pester tests in tests/pester were skipped.'
-        return
-    }
+    Write-Phase 'Restoring Pester 5.9.1 from NuGet into .tools/nuget'
+    Invoke-Native dotnet @('restore', (Join-Path $repositoryRoot 'tools/Pester/Pester.Restore.csproj'), '-nologo', '-verbosity:quiet')
 
-    Write-Phase "Running the Pester tests (Pester $($pester.Version))"
-    Import-Module $pester -Force
-    $config = New-PesterConfiguration
-    $config.Run.Path = Join-Path $repositoryRoot 'tests/pester'
-    $config.Run.PassThru = $true
-    $config.Output.Verbosity = 'Detailed'
-    $result = Invoke-Pester -Configuration $config
-    if ($result.Result -ne 'Passed' -or $result.FailedCount -gt 0) {
-        throw "The Pester tests failed: $($result.FailedCount) test(s) failed, $($result.FailedBlocksCount) block(s) and $($result.FailedContainersCount) file(s) could not run."
+    Write-Phase 'Running the Pester tests'
+    # In a pwsh of its own, so this session keeps no Pester and no OpsRunbooks module loaded.
+    $counts = New-TemporaryFile
+    try {
+        $pwsh = Join-Path $PSHOME 'pwsh'
+        Invoke-Native $pwsh @('-NoProfile', '-NonInteractive', '-File', (Join-Path $repositoryRoot 'tools/Pester/Invoke-PesterTests.ps1'),
+            '-PesterPath', (Join-Path $repositoryRoot '.tools/nuget/pester/5.9.1/tools'), '-CountsFile', $counts.FullName)
+        $passed, $failed = (Get-Content -LiteralPath $counts.FullName -Raw).Trim().Split(' ')
+        Write-Host "Pester: $passed passed, $failed failed"
+    }
+    finally {
+        Remove-Item -LiteralPath $counts.FullName -ErrorAction SilentlyContinue
     }
 }
 
@@ -118,6 +118,12 @@ function Invoke-TestTask {
     }
     else {
         Write-Host 'tests/services/install.sh runs only as root on Linux and was skipped; the test servers'' packages must already be installed.'
+    }
+
+    # The xunit tests run a runbook with pwsh -File from here, as ./build.sh test installs it.
+    if (-not (Test-Path -LiteralPath (Join-Path $repositoryRoot '.tools/pwsh/pwsh'))) {
+        Write-Phase 'Installing pwsh 7.6.9 into .tools/pwsh'
+        Invoke-Native dotnet @('tool', 'install', '--tool-path', (Join-Path $repositoryRoot '.tools/pwsh'), 'PowerShell', '--version', '7.6.9')
     }
 
     Write-Phase 'Running the .NET tests'
@@ -133,21 +139,8 @@ function Invoke-DemoTask {
 }
 
 function Invoke-PackageTask {
-    Build-Solution -BuildConfiguration 'Release'
-
-    Write-Phase 'Packaging the module'
-    $packageRoot = Join-Path $repositoryRoot 'out/package'
-    $packageModule = Join-Path $packageRoot 'OpsRunbooks'
-    if (Test-Path -LiteralPath $packageRoot) {
-        Remove-Item -LiteralPath $packageRoot -Recurse -Force
-    }
-    New-Item -ItemType Directory -Path $packageRoot | Out-Null
-    Copy-Item -LiteralPath $moduleDirectory -Destination $packageModule -Recurse
-
-    $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $packageModule 'OpsRunbooks.psd1')
-    $archive = Join-Path $repositoryRoot "out/OpsRunbooks-$($manifest.ModuleVersion).zip"
-    Compress-Archive -LiteralPath $packageModule -DestinationPath $archive -Force
-    Write-Host "Wrote $archive"
+    Write-Phase 'Packaging the module, the runner and the runbooks (build.sh package)'
+    Invoke-Native bash @('./build.sh', 'package')
 }
 
 Push-Location -LiteralPath $repositoryRoot

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Build, test and demo OpsRunbooks on a machine with the .NET SDK and without pwsh.
+# Build, test, demo and package OpsRunbooks on a machine with the .NET SDK; pwsh is not needed.
 #
-#   ./build.sh build   build the solution and assemble the module folder out/OpsRunbooks
-#   ./build.sh test    install the test servers' packages, build, and run every test
+#   ./build.sh build     build the solution and assemble the module folder out/OpsRunbooks
+#   ./build.sh test      install the test servers' packages, pwsh 7.6.9 and Pester 5.9.1 (into .tools/),
+#                        build, run the xunit tests and then the Pester tests with that pwsh
 #   ./build.sh demo [--fresh]
-#                      back up a throwaway local PostgreSQL twice into out/local-store through the
-#                      runner, restore-test the newest backup, and leave the server running and
-#                      out/demo/env.sh for -Environment local; reuses the server's data and the key
-#                      pair of an earlier demo (--fresh: start over, removing them and the backups)
+#                        back up a throwaway local PostgreSQL twice into out/local-store through the
+#                        runner, restore-test the newest backup, and leave the server running and
+#                        out/demo/env.sh for -Environment local; reuses the server's data and the key
+#                        pair of an earlier demo (--fresh: start over, removing them and the backups)
 #   ./build.sh demo-start | demo-stop
-#                      start the demo's server again (after a reboot) and rewrite out/demo/env.sh | stop it
+#                        start the demo's server again (after a reboot) and rewrite out/demo/env.sh | stop it
+#   ./build.sh package   build in Release and write out/package/ (module, runner, runbooks, launcher)
+#                        and out/opsrunbooks-<version>.tar.gz of it
 #
 # build.ps1 offers the same tasks to users with pwsh.
 set -euo pipefail
@@ -26,21 +29,48 @@ install_services() {
     bash tests/services/install.sh
 }
 
+pwsh_version=7.6.9
+pwsh=.tools/pwsh/pwsh
+pester_module=.tools/nuget/pester/5.9.1/tools
+
+# The PowerShell .NET tool into .tools/pwsh (git-ignored); skipped when that version is already there.
+install_pwsh() {
+    if [[ -x "$pwsh" ]] && [[ "$("$pwsh" -NoProfile -Command '$PSVersionTable.PSVersion.ToString()')" == "$pwsh_version" ]]; then
+        return
+    fi
+    rm -rf .tools/pwsh
+    dotnet tool install --tool-path .tools/pwsh PowerShell --version "$pwsh_version"
+}
+
+# Pester from NuGet into .tools/nuget (git-ignored); the package's tools/ folder is the module.
+install_pester() {
+    dotnet restore tools/Pester/Pester.Restore.csproj -nologo -verbosity:quiet
+}
+
 test_all() {
     install_services
+    install_pwsh
+    install_pester
     build
-    local log
+    local log counts
     log=$(mktemp)
+    counts=$(mktemp)
     local status=0
     dotnet test OpsRunbooks.sln -c "$configuration" --no-build -nologo 2>&1 | tee "$log" || status=$?
-    # dotnet test prints a summary per test assembly; add them up into one closing line.
-    awk '/(Passed|Failed)! +- +Failed: /{
+    "$pwsh" -NoProfile -NonInteractive -File tools/Pester/Invoke-PesterTests.ps1 -PesterPath "$pester_module" -CountsFile "$counts" || status=1
+    # dotnet test prints a summary per test assembly and the Pester run writes "<passed> <failed>";
+    # add them all up into one closing line.
+    awk 'FNR == NR && /(Passed|Failed)! +- +Failed: / {
             gsub(",", "")
             for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1) }
             n++ }
-         END { if (n == 0) { print "no test summary found"; exit 1 } printf "%d passed, %d failed\n", p, f }' \
-        "$log"
-    rm -f "$log"
+         FNR != NR && NF == 2 { p += $1; f += $2; pester = 1 }
+         END {
+            if (n == 0) { print "no xunit test summary found"; exit 1 }
+            if (!pester) { print "no Pester result found"; exit 1 }
+            printf "%d passed, %d failed\n", p, f }' \
+        "$log" "$counts" || status=1
+    rm -f "$log" "$counts"
     return "$status"
 }
 
@@ -86,6 +116,22 @@ demo_key_pair() {
 
 demo_write_env() {
     bash tools/demo/write-env.sh "$demo_dir" "$demo_server" "$runner"
+}
+
+package() {
+    configuration=Release
+    build
+    local root=out/package version
+    version=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' Directory.Build.props)
+    rm -rf "$root"
+    mkdir -p "$root"
+    cp -r out/OpsRunbooks "$root/OpsRunbooks"
+    cp -r runbooks "$root/runbooks"
+    # Framework-dependent: the server needs the .NET 10 runtime, not the SDK.
+    dotnet publish src/OpsRunbooks.Runner -c Release --no-build -nologo -clp:ErrorsOnly -o "$root/runner"
+    install -m 755 tools/package/opsrunbook "$root/opsrunbook"
+    tar -czf "out/opsrunbooks-$version.tar.gz" -C out package
+    echo "Wrote $root and out/opsrunbooks-$version.tar.gz" >&2
 }
 
 demo() {
@@ -150,8 +196,9 @@ case "${1:-build}" in
     demo) demo "${@:2}" ;;
     demo-start) demo_start ;;
     demo-stop) demo_stop ;;
+    package) package ;;
     *)
-        sed -n '2,14p' "$0" >&2
+        sed -n '2,16p' "$0" >&2
         exit 2
         ;;
 esac

@@ -12,6 +12,7 @@ RetentionDecision per backup, Keep or Remove, with its reason.
 If any manifest in the store cannot be read, or the policy would remove every backup of a database,
 nothing is removed. Run it with -WhatIf to see the plan and what would be removed; it then removes
 nothing. It does not ask for confirmation (it is meant for scheduled tasks) unless run with -Confirm.
+When a backup could not be removed, the script exits with 1 (under pwsh -File and opsrunbook alike).
 
 .EXAMPLE
 opsrunbook run runbooks/backup/Invoke-BackupRetention.ps1 -Environment production
@@ -19,6 +20,7 @@ opsrunbook run runbooks/backup/Invoke-BackupRetention.ps1 -Environment productio
 .EXAMPLE
 opsrunbook run runbooks/backup/Invoke-BackupRetention.ps1 -Environment production -WhatIf
 #>
+#Requires -Modules OpsRunbooks
 [CmdletBinding(SupportsShouldProcess)]
 param(
     # The environment's name: a file <name>.psd1 in -EnvironmentPath.
@@ -41,6 +43,7 @@ foreach ($decision in $removals) { $bytes += $decision.StoredBytes }
 $PSCmdlet.WriteVerbose("Environment $($opsEnvironment.Name): $($plan.Count) backups, $($removals.Count) beyond the retention policy ($bytes bytes)")
 
 # The scheduled task is the decision to remove; ask only when the caller asked for -Confirm. -WhatIf passes through.
-$removals | Remove-DatabaseBackup -Confirm:([bool] $PSBoundParameters['Confirm'])
+$removals | Remove-DatabaseBackup -Confirm:([bool] $PSBoundParameters['Confirm']) -ErrorVariable removalErrors
 
 $plan
+if ($removalErrors) { exit 1 }

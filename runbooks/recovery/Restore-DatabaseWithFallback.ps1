@@ -13,8 +13,8 @@ Restoring over an existing database needs -Force: Restore-DatabaseBackup then ba
 database up into the same store first and swaps the restored copy in only when it is complete.
 
 The output is one object: the backup used, the RestoreResult, and every backup passed over with why.
-When no backup can be restored, the script writes an error (so opsrunbook exits with 1) after
-listing what was tried.
+When no backup can be restored, the script writes an error after listing what was tried, and exits
+with 1 (under pwsh -File and opsrunbook alike).
 
 .EXAMPLE
 opsrunbook run runbooks/recovery/Restore-DatabaseWithFallback.ps1 -Environment production -Database app -TargetDatabase app_restored -Confirm:$false
@@ -22,6 +22,7 @@ opsrunbook run runbooks/recovery/Restore-DatabaseWithFallback.ps1 -Environment p
 .EXAMPLE
 ./Restore-DatabaseWithFallback.ps1 -Environment production -Database app -Force -WhatIf
 #>
+#Requires -Modules OpsRunbooks
 [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
 param(
     # The environment's name: a file <name>.psd1 in -EnvironmentPath.
@@ -96,3 +97,4 @@ $tried = if ($passedOver.Count) { ($passedOver | ForEach-Object { "$($_.BackupId
 $exception = [System.Exception]::new("No backup of $Database in $($opsEnvironment.Name) could be restored. Tried: $tried")
 $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
         $exception, 'NoRestorableBackup', [System.Management.Automation.ErrorCategory]::ObjectNotFound, $Database))
+exit 1

@@ -12,7 +12,8 @@ against the manifest, then the scratch database is dropped.
 The output is one object per drilled database: Environment, Database, BackupId, BackupStartedUtc,
 Passed, RestoreTime (the measured restore duration: the recovery time objective this backup shows),
 FailedCheck, Cause and the full IntegrityReport as Report. A database with fewer than two backups, or
-whose drill failed, is also written as an error, so opsrunbook exits with 1.
+whose drill failed, is also written as an error, and the script then exits with 1 (under pwsh -File
+and opsrunbook alike).
 
 .EXAMPLE
 opsrunbook run runbooks/verification/Invoke-RestoreDrill.ps1 -Environment production
@@ -20,6 +21,7 @@ opsrunbook run runbooks/verification/Invoke-RestoreDrill.ps1 -Environment produc
 .EXAMPLE
 opsrunbook run runbooks/verification/Invoke-RestoreDrill.ps1 -Environment production -Database billing
 #>
+#Requires -Modules OpsRunbooks
 [CmdletBinding()]
 param(
     # The environment's name: a file <name>.psd1 in -EnvironmentPath.
@@ -38,8 +40,10 @@ if (-not $Database) {
     $Database = @($opsEnvironment.Databases | ForEach-Object Name)
 }
 $random = [System.Random]::new()
+$failed = 0
 
 function Write-DrillError([string] $Message, [string] $ErrorId, $Target) {
+    $script:failed++
     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
             [System.Exception]::new($Message), $ErrorId, [System.Management.Automation.ErrorCategory]::InvalidResult, $Target))
 }
@@ -57,7 +61,8 @@ foreach ($name in $Database) {
     $PSCmdlet.WriteVerbose("Restore drill of $name in $($opsEnvironment.Name): backup $($backup.Id) of $($backup.StartedUtc.ToString('u')), one of $($backups.Count - 1) older backups")
     $report = Test-BackupIntegrity -Backup $backup -Environment $opsEnvironment -RestoreTest
     if ($null -eq $report) {
-        continue # Test-BackupIntegrity wrote the error.
+        $failed++ # Test-BackupIntegrity wrote the error.
+        continue
     }
 
     [pscustomobject]@{
@@ -78,3 +83,4 @@ foreach ($name in $Database) {
         Write-DrillError "Restore drill of $name in $($opsEnvironment.Name) failed: backup $($report.BackupId), check $($report.FailedCheck) ($($report.Cause)): $($report.CauseDetail)" 'RestoreDrillFailed' $report
     }
 }
+if ($failed -gt 0) { exit 1 }

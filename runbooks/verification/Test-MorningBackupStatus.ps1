@@ -8,13 +8,14 @@ backups in its store is checked against the environment's Thresholds (BackupMaxi
 SizeWarningPercent, SizeCriticalGrowthPercent, SizeCriticalDropPercent, SizeBaselineCount).
 
 A database whose status is Critical (no backup, the newest one too old, 0 bytes, shrunk by more than
-half or grown by more than double) is written as an error, so opsrunbook exits with 1 and the
-scheduled task shows as failed; a Warning (a size change beyond 20 %) is written as a warning. The
+half or grown by more than double) is written as an error and the script exits with 1 (under pwsh -File
+and opsrunbook alike), so the scheduled task shows as failed; a Warning (a size change beyond 20 %) is written as a warning. The
 output is one BackupFreshnessResult per database.
 
 .EXAMPLE
 opsrunbook run runbooks/verification/Test-MorningBackupStatus.ps1 -Environment production
 #>
+#Requires -Modules OpsRunbooks
 [CmdletBinding()]
 param(
     # The environment's name: a file <name>.psd1 in -EnvironmentPath.
@@ -27,9 +28,11 @@ param(
 
 $opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath -ErrorAction Stop
 
+$critical = 0
 foreach ($result in Test-BackupFreshness -Environment $opsEnvironment) {
     $message = "$($result.Database) in $($opsEnvironment.Name): $($result.Status): $($result.Reasons -join '; ')"
     if ($result.Status -eq 'Critical') {
+        $critical++
         $exception = [System.Exception]::new($message)
         $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
                 $exception, 'BackupStatusCritical', [System.Management.Automation.ErrorCategory]::InvalidResult, $result))
@@ -42,3 +45,4 @@ foreach ($result in Test-BackupFreshness -Environment $opsEnvironment) {
     }
     $result
 }
+if ($critical -gt 0) { exit 1 }

@@ -11,7 +11,8 @@ into a scratch database on the RestoreTestServer, compared with its manifest's r
 A bad backup does not stop the run: every backup is checked. The output is one IntegrityReport per
 backup, then a summary: Environment, Checked, Good, Bad, BadBackups (which, and why) and Errors (backups
 that could not be checked at all). When any backup is bad or could not be checked, an error is written
-too, so opsrunbook exits with 1 and the scheduled task shows as failed.
+too and the script exits with 1 (under pwsh -File and opsrunbook alike), so the scheduled task shows
+as failed.
 
 .EXAMPLE
 opsrunbook run runbooks/verification/Test-RecentBackups.ps1 -Environment production -Count 7
@@ -19,6 +20,7 @@ opsrunbook run runbooks/verification/Test-RecentBackups.ps1 -Environment product
 .EXAMPLE
 opsrunbook run runbooks/verification/Test-RecentBackups.ps1 -Environment production -Count 1 -RestoreTest
 #>
+#Requires -Modules OpsRunbooks
 [CmdletBinding()]
 param(
     # The environment's name: a file <name>.psd1 in -EnvironmentPath.
@@ -81,4 +83,5 @@ if ($bad.Count -gt 0 -or $errorCount -gt 0) {
     $(if ($bad.Count -gt 0) { ': ' + ($bad -join '; ') } else { '' })
     $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
             [System.Exception]::new($message), 'RecentBackupsBad', [System.Management.Automation.ErrorCategory]::InvalidResult, $opsEnvironment.Name))
+    exit 1
 }

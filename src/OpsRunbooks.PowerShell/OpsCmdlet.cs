@@ -23,6 +23,16 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// <summary>Queues an action (progress, verbose, warning) to run on the pipeline thread; safe from any thread.</summary>
     protected void Post(Action action) => _pipelineActions.Add(action);
 
+    /// <summary>
+    /// Queues a warning. Once the pipeline is stopping it no longer takes records, so a warning from the
+    /// cleanup (an upload the server would not abort, a scratch database left) goes straight to the host.
+    /// </summary>
+    protected void PostWarning(string message) => Post(() =>
+    {
+        if (_stopping.IsCancellationRequested) Host.UI.WriteWarningLine(message);
+        else WriteWarning(message);
+    });
+
     /// <summary>Runs core work and returns its result; pumps posted actions until it finishes.</summary>
     protected T Run<T>(Func<CancellationToken, Task<T>> work)
     {
@@ -40,11 +50,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// Once Ctrl+C stops the pipeline, writing to it throws. The work still runs to its end, because its
     /// cleanup (killing processes, dropping scratch databases) must finish before the cmdlet returns; what it
-    /// posts meanwhile is dropped.
+    /// posts to the pipeline meanwhile is dropped (warnings reach the host: see PostWarning).
     /// </summary>
     private void RunPosted(Action action)
     {
-        if (_stopping.IsCancellationRequested) return;
         try
         {
             action();

@@ -82,5 +82,68 @@ public sealed class RunnerTests(ServicesFixture services) : IDisposable
         Assert.Contains("usage", result.Error);
     }
 
+    [Theory]
+    [InlineData("-Enviroment", "local")]
+    [InlineData("-EnvironmentPath", ".")]
+    public async Task ARunbookParameterThatDoesNotBindIsWrongUsage(string name, string value)
+    {
+        var result = await RunAsync(RepositoryPaths.Combine("runbooks", "backup", "Invoke-NightlyBackup.ps1"), name, value);
+        Assert.True(result.ExitCode == 2, result.Error);
+        Assert.Contains(name == "-Enviroment" ? "NamedParameterNotFound" : "MissingMandatoryParameter", result.Error);
+    }
+
+    [Fact]
+    public async Task HelpListsTheRunbooksWithTheirSynopsisAndTheExitCodes()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [Runner, "--help"]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("usage: opsrunbook run <script.ps1>", result.Output);
+        foreach (var runbook in Directory.EnumerateFiles(RepositoryPaths.Combine("runbooks"), "*.ps1", SearchOption.AllDirectories))
+            Assert.Contains(Path.GetRelativePath(RepositoryPaths.Combine("runbooks"), runbook), result.Output);
+        Assert.Contains("backup/Invoke-NightlyBackup.ps1            Backs up every database an environment lists.", result.Output);
+        foreach (var code in new[] { "0 ", "1 ", "2 ", "130", "143" })
+            Assert.Contains("\n  " + code, result.Output);
+    }
+
+    [Fact]
+    public async Task VersionNamesTheRunnerAndItsPowerShell()
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [Runner, "--version"]);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Matches(@"^opsrunbook \d+\.\d+\.\d+ \(PowerShell 7\.6\.9\)\n$", result.Output);
+    }
+
+    [Fact]
+    public async Task RunbooksHaveTheCmdletsOfPwsh()
+    {
+        var script = Path.Combine(_directory, "pwsh-cmdlets.ps1");
+        File.WriteAllText(script, """
+            #Requires -Modules OpsRunbooks
+            $rows = 3, 1, 2 | ForEach-Object { [pscustomobject]@{ N = $_; At = (Get-Date).Date } } | Sort-Object N | Select-Object -First 2
+            $rows | ConvertTo-Json -Compress -Depth 2 | Write-Output
+            Write-Warning 'only a warning'
+            Test-Path -LiteralPath (Join-Path $PSScriptRoot 'pwsh-cmdlets.ps1')
+            Get-Command -Module OpsRunbooks -Name New-BackupStore | Format-List Name
+            """);
+        var result = await RunAsync(script);
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains("[{\"N\":1,", result.Output);
+        Assert.Contains("},{\"N\":2,", result.Output);
+        Assert.Contains("True", result.Output);
+        Assert.Contains("Name : New-BackupStore", result.Output);
+        Assert.Contains("WARNING: only a warning", result.Error);
+    }
+
+    [Theory]
+    [InlineData("exit 4", 4)]
+    [InlineData("Write-Error 'reported'; exit 0", 0)]
+    [InlineData("bash -c 'exit 3'", 0)]
+    public async Task AScriptsOwnExitCodeIsPassedOnAsUnderPwshFile(string body, int expected)
+    {
+        var script = Path.Combine(_directory, "exits.ps1");
+        File.WriteAllText(script, body);
+        Assert.Equal(expected, (await RunAsync(script)).ExitCode);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -87,7 +87,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
         {
             PgDumpPath = ResolveOptionalPath(PgDumpPath),
             Environment = Environment?.Name,
-            OnWarning = warning => Post(() => WriteWarning(warning)),
+            OnWarning = PostWarning,
         };
     }
 

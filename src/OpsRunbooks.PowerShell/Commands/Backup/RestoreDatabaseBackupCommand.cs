@@ -119,7 +119,7 @@ public sealed class RestoreDatabaseBackupCommand : OpsCmdlet
                 WriteInformation(new InformationRecord(record, MyInvocation.MyCommand.Name) { Tags = { "EmergencyBackup" } });
                 WriteVerbose(message);
             }),
-            OnWarning = warning => Post(() => WriteWarning(warning)),
+            OnWarning = PostWarning,
         };
     }
 

@@ -138,7 +138,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
             RestoreServer = restoreServer,
             VerificationQueries = VerificationQuery ?? [],
             PgRestorePath = ResolveOptionalPath(PgRestorePath),
-            OnWarning = warning => Post(() => WriteWarning(warning)),
+            OnWarning = PostWarning,
         };
         var activityId = Math.Abs(backup.Id.GetHashCode()) % 10000;
         var activity = $"Testing backup {backup.Id}";
