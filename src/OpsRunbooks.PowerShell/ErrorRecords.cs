@@ -16,6 +16,9 @@ public static class ErrorRecords
         FailureKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         FailureKind.NotInstalled => ErrorCategory.NotInstalled,
         FailureKind.IntegrityFailed => ErrorCategory.InvalidResult,
+        FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+
         _ => ErrorCategory.NotSpecified,
     };
 }

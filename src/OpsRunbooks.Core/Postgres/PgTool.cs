@@ -42,15 +42,15 @@ public sealed partial record PgTool(string Name, string Path, Version Version)
 
     internal static string NotFoundErrorId(string name) => name switch
     {
-        "pg_dump" => "PgDumpNotFound",
-        "pg_restore" => "PgRestoreNotFound",
+        "pg_dump" => PostgresErrorIds.PgDumpNotFound,
+        "pg_restore" => PostgresErrorIds.PgRestoreNotFound,
         _ => name + "NotFound",
     };
 
     private static string TooOldErrorId(string name) => name switch
     {
-        "pg_dump" => "PgDumpTooOld",
-        "pg_restore" => "PgRestoreTooOld",
+        "pg_dump" => PostgresErrorIds.PgDumpTooOld,
+        "pg_restore" => PostgresErrorIds.PgRestoreTooOld,
         _ => name + "TooOld",
     };
 
