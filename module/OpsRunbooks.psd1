@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpsRunbooks.format.ps1xml')
     CmdletsToExport      = @(
+        'Clear-BackupLeftover'
         'Get-BackupRetentionPlan'
         'Get-DatabaseBackup'
         'Get-OpsEnvironment'

@@ -13,6 +13,7 @@ public static class BackupErrorIds
     public const string DecryptionKeyMissing = "DecryptionKeyMissing";
     public const string EncryptionKeyMissing = "EncryptionKeyMissing";
     public const string FreshnessPolicyInvalid = "FreshnessPolicyInvalid";
+    public const string LeftoverAgeInvalid = "LeftoverAgeInvalid";
     public const string LeftoverInUse = "LeftoverInUse";
     public const string ManifestMalformed = "ManifestMalformed";
     public const string PassphraseWithoutKey = "PassphraseWithoutKey";
