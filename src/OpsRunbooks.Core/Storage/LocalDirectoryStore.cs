@@ -83,11 +83,35 @@ public sealed class LocalDirectoryStore : IBackupStore
         return Task.CompletedTask;
     }
 
+    public async IAsyncEnumerable<IncompleteWrite> ListIncompleteWritesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(RootPath)) yield break;
+        foreach (var file in Directory.EnumerateFiles(RootPath, "*" + PartialSuffix, SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var info = new FileInfo(file);
+            // Gone between the listing and now: its writer completed or aborted it.
+            if (!info.Exists) continue;
+            yield return new IncompleteWrite(Path.GetRelativePath(RootPath, file).Replace(Path.DirectorySeparatorChar, '/'),
+                new DateTimeOffset(info.LastWriteTimeUtc), info.Length, UploadId: null);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    public Task RemoveIncompleteWriteAsync(IncompleteWrite write, CancellationToken cancellationToken)
+    {
+        if (!write.Key.EndsWith(PartialSuffix, StringComparison.Ordinal))
+            throw new OpsException(StorageErrorIds.InvalidObjectName, FailureKind.InvalidArgument,
+                $"'{write.Key}' is not an incomplete write in {Location}: those end in '{PartialSuffix}'. Nothing was removed.", write);
+        File.Delete(PathOf(write.Key));
+        return Task.CompletedTask;
+    }
+
     private string PathOf(string name)
     {
         var path = Path.GetFullPath(Path.Combine(RootPath, name));
         if (!path.StartsWith(RootPath + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-            throw new OpsException("InvalidObjectName", FailureKind.InvalidArgument, $"'{name}' is not a name inside {Location}.", name);
+            throw new OpsException(StorageErrorIds.InvalidObjectName, FailureKind.InvalidArgument, $"'{name}' is not a name inside {Location}.", name);
         return path;
     }
 

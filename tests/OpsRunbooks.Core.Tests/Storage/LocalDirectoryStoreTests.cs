@@ -68,5 +68,39 @@ public sealed class LocalDirectoryStoreTests : IDisposable
         Assert.Equal(FailureKind.NotFound, error.Kind);
     }
 
+    [Fact]
+    public async Task AWriteNeverCompletedIsListedAsIncompleteAndRemovable()
+    {
+        var abandoned = await Store.BeginUploadAsync("db/c.dump.pgp", _metadata, CancellationToken.None);
+        await abandoned.Content.WriteAsync(new byte[3000]);
+        await abandoned.Content.FlushAsync();
+        // A killed process neither completes nor aborts: only its file handle goes away.
+        abandoned.Content.Dispose();
+
+        var writes = new List<IncompleteWrite>();
+        await foreach (var write in Store.ListIncompleteWritesAsync(CancellationToken.None)) writes.Add(write);
+        var found = Assert.Single(writes);
+        Assert.Equal("db/c.dump.pgp.partial", found.Key);
+        Assert.Equal(3000, found.Size);
+        Assert.Null(found.UploadId);
+        Assert.InRange(found.Started, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.Empty(await NamesAsync());
+
+        await Store.RemoveIncompleteWriteAsync(found, CancellationToken.None);
+        Assert.Empty(Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories));
+        // Removed already (by a concurrent clean-up): not an error.
+        await Store.RemoveIncompleteWriteAsync(found, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task OnlyPartialFilesCanBeRemovedAsIncompleteWrites()
+    {
+        await Store.WriteObjectAsync("db/m.manifest.json", new byte[1], CancellationToken.None);
+        var error = await Assert.ThrowsAsync<OpsException>(() =>
+            Store.RemoveIncompleteWriteAsync(new IncompleteWrite("db/m.manifest.json", DateTimeOffset.UtcNow, 1, null), CancellationToken.None));
+        Assert.Equal(StorageErrorIds.InvalidObjectName, error.ErrorId);
+        Assert.Equal(["db/m.manifest.json"], await NamesAsync());
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }

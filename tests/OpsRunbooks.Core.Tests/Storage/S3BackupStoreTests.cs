@@ -66,6 +66,26 @@ public sealed class S3BackupStoreTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task IncompleteUploadsOnAServerThatCannotListThemAreANamedError()
+    {
+        // s3rver implements neither ListMultipartUploads nor AbortMultipartUpload (AWS, MinIO and Ceph do).
+        using var store = Store(UniquePrefix());
+        await using var upload = await store.BeginUploadAsync("db/c.dump.pgp", new Dictionary<string, string>(), CancellationToken.None);
+        upload.Content.Write(new byte[6 * 1024 * 1024]);
+
+        var listing = await Assert.ThrowsAsync<OpsException>(async () =>
+        {
+            await foreach (var _ in store.ListIncompleteWritesAsync(CancellationToken.None)) { }
+        });
+        Assert.Equal(StorageErrorIds.StoreOperationUnsupported, listing.ErrorId);
+        Assert.Contains("does not implement", listing.Message, StringComparison.Ordinal);
+
+        var removal = await Assert.ThrowsAsync<OpsException>(() =>
+            store.RemoveIncompleteWriteAsync(new IncompleteWrite("db/c.dump.pgp", DateTimeOffset.UtcNow, null, "no-such-upload"), CancellationToken.None));
+        Assert.Equal(StorageErrorIds.StoreOperationUnsupported, removal.ErrorId);
+    }
+
+    [Fact]
     public async Task ListingPagesThroughMoreThanAThousandObjects()
     {
         using var store = Store(UniquePrefix());

@@ -91,6 +91,39 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
             token => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Options.Bucket, Key = key }, token), cancellationToken);
     }
 
+    public async IAsyncEnumerable<IncompleteWrite> ListIncompleteWritesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListMultipartUploadsRequest { BucketName = Options.Bucket, Prefix = Options.KeyPrefix };
+        while (true)
+        {
+            var response = await _retry.RunAsync($"Listing the incomplete uploads of {Location}",
+                token => _client.ListMultipartUploadsAsync(request, token), cancellationToken).ConfigureAwait(false);
+            foreach (var upload in response.MultipartUploads ?? [])
+                yield return new IncompleteWrite(upload.Key[Options.KeyPrefix.Length..],
+                    new DateTimeOffset(upload.Initiated?.ToUniversalTime() ?? DateTime.MinValue, TimeSpan.Zero), Size: null, upload.UploadId);
+            if (response.IsTruncated != true) yield break;
+            request.KeyMarker = response.NextKeyMarker;
+            request.UploadIdMarker = response.NextUploadIdMarker;
+        }
+    }
+
+    public async Task RemoveIncompleteWriteAsync(IncompleteWrite write, CancellationToken cancellationToken)
+    {
+        if (write.UploadId is not { Length: > 0 } uploadId)
+            throw new OpsException(StorageErrorIds.InvalidObjectName, FailureKind.InvalidArgument,
+                $"'{write.Key}' names no multipart upload id, so it is not an incomplete write in {Location}. Nothing was removed.", write);
+        var key = KeyOf(write.Key);
+        try
+        {
+            await _retry.RunAsync($"Aborting the upload '{uploadId}' of '{key}'", token => _client.AbortMultipartUploadAsync(
+                new AbortMultipartUploadRequest { BucketName = Options.Bucket, Key = key, UploadId = uploadId }, token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpsException e) when (e.ErrorId == StorageErrorIds.BackupObjectNotFound)
+        {
+            // Completed or aborted by someone else in the meantime: nothing is left to remove.
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     private static AmazonS3Client CreateClient(S3StoreOptions options)
