@@ -11,6 +11,10 @@ public enum FailureKind
     NotInstalled,
     OperationFailed,
     IntegrityFailed,
+    ResourceExists,
+    ResourceUnavailable,
+    PermissionDenied,
+    NotImplemented,
 }
 
 /// <summary>

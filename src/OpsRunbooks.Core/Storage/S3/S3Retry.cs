@@ -60,8 +60,11 @@ internal sealed class S3Retry(S3StoreOptions options)
                 new OpsException("S3AccessDenied", FailureKind.AuthenticationFailed,
                     $"{what} was refused: {e.Message}. Check the access key and secret, and the permissions on bucket '{options.Bucket}'.", options.Bucket, e),
             AmazonServiceException { ErrorCode: "NotImplemented" or "MethodNotAllowed" } =>
-                new OpsException(StorageErrorIds.StoreOperationUnsupported, FailureKind.OperationFailed,
+                new OpsException(StorageErrorIds.StoreOperationUnsupported, FailureKind.NotImplemented,
                     $"{what}: the server{At} does not implement it ({e.Message}). Use an S3 server that does, or do it with the server's own tools.", options.Bucket, e),
+            AmazonServiceException { ErrorCode: "PreconditionFailed" or "ConditionalRequestConflict" } =>
+                new OpsException(StorageErrorIds.StoreObjectExists, FailureKind.ResourceExists,
+                    $"{what} was refused: an object of that name exists already, and nothing is written over one. Run the backup again: it gets a new id.", options.Bucket, e),
             AmazonServiceException { ErrorCode: "NoSuchBucket" } =>
                 new OpsException("S3BucketNotFound", FailureKind.NotFound, $"The bucket '{options.Bucket}' does not exist{At}.", options.Bucket, e),
             AmazonServiceException { StatusCode: HttpStatusCode.NotFound } =>
