@@ -11,9 +11,12 @@ public enum FailureKind
     NotInstalled,
     OperationFailed,
     IntegrityFailed,
+    ResourceExists,
 
     /// <summary>A disk, file or other resource failed or ran out (no space left, read-only).</summary>
     ResourceUnavailable,
+    PermissionDenied,
+    NotImplemented,
 
     /// <summary>Something is in use by someone else and was left alone.</summary>
     ResourceBusy,

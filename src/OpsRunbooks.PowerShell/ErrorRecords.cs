@@ -16,9 +16,11 @@ public static class ErrorRecords
         FailureKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         FailureKind.NotInstalled => ErrorCategory.NotInstalled,
         FailureKind.IntegrityFailed => ErrorCategory.InvalidResult,
+        FailureKind.ResourceExists => ErrorCategory.ResourceExists,
         FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        FailureKind.NotImplemented => ErrorCategory.NotImplemented,
         FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
-
         _ => ErrorCategory.NotSpecified,
     };
 }

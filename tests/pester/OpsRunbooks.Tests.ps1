@@ -668,7 +668,7 @@ $($thresholdLines -join "`n")
             }
             $s3Keys = [pscredential]::new('S3RVER', (ConvertTo-SecureString -String 'S3RVER' -AsPlainText -Force))
             $s3Store = New-BackupStore -S3Bucket pester -Prefix "run-$([guid]::NewGuid().ToString('N').Substring(0, 8))" `
-                -Endpoint "http://127.0.0.1:$s3Port" -Credential $s3Keys -DisableChunkEncoding -PartSize 5MB
+                -Endpoint "http://127.0.0.1:$s3Port" -S3Credential $s3Keys -DisableChunkEncoding -PartSize 5MB
         }
 
         AfterAll {

@@ -45,11 +45,12 @@ public sealed class BackupLeftover
 
     internal PostgresTarget? Server { get; init; }
     internal IBackupStore? Store { get; init; }
+    internal IncompleteWrite? Write { get; init; }
 
     public override string ToString() => $"{Kind} {Name} in {Location}";
 }
 
-/// <summary>Finds and removes what killed backups, restores and restore tests left behind.</summary>
+/// <summary>Finds and removes what killed backups, restores and restore tests left behind, on servers and in stores.</summary>
 public static class BackupLeftovers
 {
     public static readonly TimeSpan DefaultMinimumAge = TimeSpan.FromDays(1);
@@ -90,11 +91,43 @@ public static class BackupLeftovers
     }
 
     /// <summary>
+    /// The writes a store began and never completed or aborted (.partial files, open multipart uploads), begun
+    /// at least <paramref name="olderThan"/> before <paramref name="utcNow"/>, oldest first.
+    /// </summary>
+    public static async Task<IReadOnlyList<BackupLeftover>> FindIncompleteWritesAsync(IBackupStore store, TimeSpan olderThan, DateTime utcNow, CancellationToken cancellationToken)
+    {
+        var leftovers = new List<BackupLeftover>();
+        await foreach (var write in store.ListIncompleteWritesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var age = utcNow - write.Started.UtcDateTime;
+            if (age < olderThan) continue;
+            leftovers.Add(new BackupLeftover
+            {
+                Kind = BackupLeftoverKind.IncompleteWrite,
+                Name = write.Key,
+                Location = store.Location,
+                StartedUtc = write.Started.UtcDateTime,
+                Age = age,
+                Size = write.Size,
+                Store = store,
+                Write = write,
+            });
+        }
+        return leftovers.OrderBy(l => l.StartedUtc).ToList();
+    }
+
+    /// <summary>
     /// Removes a leftover. A database with sessions connected is left alone (LeftoverInUse) unless
     /// <paramref name="force"/>, which ends them first.
     /// </summary>
     public static async Task RemoveAsync(BackupLeftover leftover, bool force, CancellationToken cancellationToken)
     {
+        if (leftover.Write is { } write)
+        {
+            await leftover.Store!.RemoveIncompleteWriteAsync(write, cancellationToken).ConfigureAwait(false);
+            leftover.Removed = true;
+            return;
+        }
         var server = leftover.Server!;
         if (leftover.Sessions > 0 && !force) throw InUse(leftover, null);
         try

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using OpsRunbooks.Storage;
 using OpsRunbooks.Storage.S3;
 
 namespace OpsRunbooks.Environments;
@@ -111,6 +112,9 @@ public sealed class EnvironmentDefinitionReader
 
     private StoreDefinition ReadStore(IDictionary table)
     {
+        if (table.Contains("Path") && table.Contains("S3Bucket"))
+            throw new OpsException(StorageErrorIds.StoreDefinitionAmbiguous, FailureKind.InvalidData,
+                $"'{_sourcePath}': Store has both Path and S3Bucket; keep Path for a local directory or S3Bucket for a bucket, not both.", _sourcePath);
         if (OptionalString(table, "S3Bucket", "Store") is not { } bucket)
         {
             return OptionalString(table, "Path", "Store") is { } path

@@ -6,6 +6,7 @@ using Npgsql;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Postgres;
+using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.Verification;
 
@@ -126,7 +127,7 @@ public static partial class BackupVerifier
                 await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
             stored = BackupManifestSerializer.Deserialize(content.GetBuffer().AsSpan(0, (int)content.Length), given.ManifestName);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is OpsException { ErrorId: "BackupObjectNotFound" })
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is OpsException { ErrorId: StorageErrorIds.BackupObjectNotFound })
         {
             return (Failed(VerificationErrorIds.ManifestMissing, $"the manifest '{given.ManifestName}' is no longer in {store.Location}"), null);
         }
@@ -152,10 +153,8 @@ public static partial class BackupVerifier
         if (!Sha256Pattern().IsMatch(manifest.Sha256)) yield return $"the SHA-256 '{manifest.Sha256}' is not 64 hexadecimal digits";
         if (manifest.StoredBytes <= 0) yield return $"the stored size {manifest.StoredBytes} is not more than 0";
         if (manifest.DumpBytes <= 0) yield return $"the dump size {manifest.DumpBytes} is not more than 0";
-        var folder = BackupNaming.FolderOf(manifest.Database);
-        if (!manifest.ArtifactName.StartsWith(folder, StringComparison.Ordinal) || !manifest.ArtifactName.EndsWith(BackupNaming.ArtifactSuffix, StringComparison.Ordinal)
-            || manifest.ArtifactName.Split('/').Any(part => part is "" or "." or ".."))
-            yield return $"the artifact name '{manifest.ArtifactName}' is not a {BackupNaming.ArtifactSuffix} file under the database's folder '{folder}'";
+        if (!BackupNaming.IsInFolderOf(manifest.ArtifactName, manifest.Database, BackupNaming.ArtifactSuffix))
+            yield return $"the artifact name '{manifest.ArtifactName}' is not a {BackupNaming.ArtifactSuffix} file in the folder of database '{manifest.Database}'";
         if (manifest.ManifestName != given.ManifestName) yield return $"it calls itself '{manifest.ManifestName}'";
         if (manifest.Encryption != "OpenPGP") yield return $"the encryption '{manifest.Encryption}' is not OpenPGP";
         if (manifest.StartedUtc == default || manifest.FinishedUtc < manifest.StartedUtc)
@@ -179,7 +178,7 @@ public static partial class BackupVerifier
         {
             reader = await StoredBackupReader.OpenAsync(manifest, cancellationToken).ConfigureAwait(false);
         }
-        catch (OpsException e) when (e.ErrorId is BackupErrorIds.ArtifactMissing or "BackupObjectNotFound")
+        catch (OpsException e) when (e.ErrorId is BackupErrorIds.ArtifactMissing or StorageErrorIds.BackupObjectNotFound)
         {
             return
             [

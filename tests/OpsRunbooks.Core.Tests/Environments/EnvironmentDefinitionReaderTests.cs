@@ -124,7 +124,8 @@ public sealed class EnvironmentDefinitionReaderTests
         try
         {
             var credential = store.Resolve().Credential!;
-            Assert.Equal(("AKIAEXAMPLE", "secret-value"), (credential.UserName, credential.Password));
+            Assert.Equal("AKIAEXAMPLE", credential.AccessKeyId);
+            Assert.Equal("secret-value", credential.ToAwsCredentials().GetCredentials().SecretKey);
         }
         finally
         {

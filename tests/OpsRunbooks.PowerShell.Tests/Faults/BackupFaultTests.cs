@@ -173,10 +173,11 @@ public sealed class BackupFaultTests(ServicesFixture services) : IAsyncLifetime
     // 12. What a killed process left behind is found and removed, and nothing else is.
 
     [Fact]
-    public async Task ClearBackupLeftoverRemovesTheScratchDatabaseOfAKilledRestoreTestAndNothingElse()
+    public async Task ClearBackupLeftoverRemovesWhatKilledRunsLeftBehindAndNothingElse()
     {
         _context.BackUpSeed(1);
         var scratch = await LeaveScratchDatabaseBehindAsync();
+        var partial = await LeavePartialBehindAsync();
 
         // Look-alikes that are not generated names, and an unfinished restore two days old that someone is connected to.
         var decoys = new[] { "opsrunbooks_verify_decoy", scratch + "0", scratch.Replace("opsrunbooks_verify_", "opsrunbooks_verifx_") };
@@ -190,10 +191,14 @@ public sealed class BackupFaultTests(ServicesFixture services) : IAsyncLifetime
             $"Host={Postgres.Host};Port={Postgres.Port};Username={Postgres.User};Password={Postgres.Password};Database={restoring};Pooling=false");
         await session.OpenAsync();
 
-        const string clear = "Clear-BackupLeftover -Server $server -Port $port -Credential $credential";
+        const string clear = "Clear-BackupLeftover -Server $server -Port $port -Credential $credential -Store $store";
         var listed = _context.Session.Invoke(clear + " -OlderThan 0 -WhatIf").EnsureSuccess().Output;
         var ours = listed.Where(o => (string)o.Properties["Name"].Value is var n && (n == scratch || n == restoring)).ToList();
         Assert.Equal(2, ours.Count);
+        var write = listed.Single(o => o.Properties["Kind"].Value.ToString() == "IncompleteWrite");
+        Assert.Equal(partial, write.Properties["Name"].Value);
+        Assert.True((long)write.Properties["Size"].Value! > 0);
+        Assert.True(File.Exists(Path.Combine(_context.StorePath, partial)));
         Assert.DoesNotContain(listed, o => decoys.Contains((string)o.Properties["Name"].Value));
         Assert.All(listed, o => Assert.False((bool)o.Properties["Removed"].Value));
         var restoringLeftover = ours.Single(o => (string)o.Properties["Name"].Value == restoring);
@@ -211,6 +216,9 @@ public sealed class BackupFaultTests(ServicesFixture services) : IAsyncLifetime
         // Removed: the scratch database. Left alone, as an error: the database someone is connected to.
         var cleared = _context.Session.Invoke(clear + " -OlderThan 0 -Confirm:$false");
         Assert.True((bool)cleared.Output.Single(o => (string)o.Properties["Name"].Value == scratch).Properties["Removed"].Value);
+        Assert.True((bool)cleared.Output.Single(o => (string)o.Properties["Name"].Value == partial).Properties["Removed"].Value);
+        Assert.Empty(_context.StoreFiles().Where(f => f.EndsWith(".partial", StringComparison.Ordinal)));
+        Assert.Single(_context.Session.Invoke("Get-DatabaseBackup -Store $store").EnsureSuccess().Backups());
         Assert.False((bool)cleared.Output.Single(o => (string)o.Properties["Name"].Value == restoring).Properties["Removed"].Value);
         var inUse = Assert.Single(cleared.Errors);
         Assert.StartsWith("LeftoverInUse,", inUse.FullyQualifiedErrorId);
@@ -241,6 +249,17 @@ public sealed class BackupFaultTests(ServicesFixture services) : IAsyncLifetime
         Assert.False(string.IsNullOrEmpty(scratch) || scratch.Contains(','), $"expected one scratch database, found '{scratch}'");
         _databases.Add(scratch);
         return scratch;
+    }
+
+    /// <summary>Runs a backup in a runner process and kills it with SIGKILL before it completes; returns the .partial it left in the store.</summary>
+    private async Task<string> LeavePartialBehindAsync()
+    {
+        using var pgDump = new PausedPgClient(pauseSeconds: 300);
+        await RunAndKillAsync(pgDump, """
+            Invoke-DatabaseBackup -Server $env:PGHOST -Port $env:PGPORT -Database $env:FAULT_DATABASE -Credential $credential `
+                -Store (New-BackupStore -Path $env:FAULT_STORE) -EncryptionKey $env:FAULT_PUBLIC_KEY -PgDumpPath $env:FAULT_CLIENT
+            """);
+        return Assert.Single(_context.StoreFiles(), f => f.EndsWith(".partial", StringComparison.Ordinal));
     }
 
     /// <summary>

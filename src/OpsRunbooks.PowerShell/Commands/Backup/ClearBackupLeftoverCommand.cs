@@ -4,12 +4,13 @@ using OpsRunbooks.Backup;
 using OpsRunbooks.Environments;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.PowerShell.Environments;
+using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.PowerShell.Commands.Backup;
 
 /// <summary>
-/// Finds what killed backups, restores and restore tests left behind (scratch and restoring databases) and
-/// removes it; emits each leftover found, with whether it was removed.
+/// Finds what killed backups, restores and restore tests left behind (scratch and restoring databases,
+/// incomplete writes in a store) and removes it; emits each leftover found, with whether it was removed.
 /// </summary>
 [Cmdlet(VerbsCommon.Clear, "BackupLeftover", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = EnvironmentSet)]
 [OutputType(typeof(BackupLeftover))]
@@ -17,6 +18,7 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
 {
     private const string EnvironmentSet = "Environment";
     private const string ServerSet = "Server";
+    private const string StoreSet = "Store";
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
@@ -33,6 +35,11 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [Parameter(ParameterSetName = ServerSet)]
+    [Parameter(Mandatory = true, ParameterSetName = StoreSet)]
+    public IBackupStore? Store { get; set; }
 
     [Parameter]
     public TimeSpan OlderThan { get; set; } = BackupLeftovers.DefaultMinimumAge;
@@ -56,11 +63,19 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
                     Clear(leftover);
             });
         }
+        TryRun(() =>
+        {
+            var store = Store ?? (Environment?.Store is null ? null : BackupStoreFactory.ForEnvironment(Environment));
+            if (store is null) return;
+            foreach (var leftover in Run(token => BackupLeftovers.FindIncompleteWritesAsync(store, OlderThan, now, token)))
+                Clear(leftover);
+        });
     }
 
     /// <summary>-Server, or every server the environment names for its databases and restore tests, each once.</summary>
     private IEnumerable<PostgresTarget> Servers()
     {
+        if (ParameterSetName == StoreSet) return [];
         if (Environment is null)
             return [new PostgresTarget(Server, Port, "postgres", Credential.GetNetworkCredential())];
         return Environment.Databases
@@ -70,9 +85,10 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
 
     private void Clear(BackupLeftover leftover)
     {
-        var what = string.Create(CultureInfo.InvariantCulture, $"{leftover.Name} on {leftover.Location}, made {leftover.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC")
-            + (leftover.Sessions > 0 ? $", {leftover.Sessions} sessions connected" : "");
-        if (ShouldProcess(what, $"Drop the leftover {Describe(leftover.Kind)}"))
+        var what = string.Create(CultureInfo.InvariantCulture, $"{leftover.Name} in {leftover.Location}, begun {leftover.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC")
+            + (leftover.Sessions > 0 ? $", {leftover.Sessions} sessions connected" : "")
+            + (leftover.Size is { } size ? string.Create(CultureInfo.InvariantCulture, $", {size:N0} bytes") : "");
+        if (ShouldProcess(what, $"Remove the leftover {Describe(leftover.Kind)}"))
             TryRun(() => Run(token => BackupLeftovers.RemoveAsync(leftover, Force, token)));
         WriteObject(leftover);
     }
@@ -81,6 +97,6 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
     {
         BackupLeftoverKind.ScratchDatabase => "scratch database of a restore test",
         BackupLeftoverKind.RestoringDatabase => "database of an unfinished restore",
-        _ => "incomplete write",
+        _ => "incomplete write (a .partial file or an unfinished multipart upload)",
     };
 }
