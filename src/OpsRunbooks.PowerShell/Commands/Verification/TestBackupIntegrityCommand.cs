@@ -96,9 +96,9 @@ public sealed class TestBackupIntegrityCommand : BackupCommand
         {
             _explicitKey = LoadDecryptionKey(DecryptionKey, Passphrase);
         }
-        catch (OpsException e)
+        catch (Exception e) when (DescribeUnexpected(e) is { } described)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            ThrowTerminatingError(ErrorRecords.From(described));
         }
     }
 
