@@ -19,7 +19,7 @@ public static class BackupFailures
             $"The connection to PostgreSQL was lost: {(e.InnerException ?? e).Message}. Check that the server still runs, then try again.", null, e),
         SocketException or TimeoutException or HttpRequestException => new OpsException(BackupErrorIds.BackupNetworkFailed, FailureKind.ConnectionFailed,
             $"A network connection failed: {e.Message}. Check that the server and the store can be reached from here, then try again.", null, e),
-        UnauthorizedAccessException => new OpsException(BackupErrorIds.BackupIOFailed, FailureKind.PermissionDenied,
+        UnauthorizedAccessException => new OpsException(BackupErrorIds.BackupIOFailed, FailureKind.ResourceUnavailable,
             $"Access was denied: {e.Message}. Give the account that runs this the permission, or choose another location.", null, e),
         IOException => new OpsException(BackupErrorIds.BackupIOFailed, FailureKind.ResourceUnavailable,
             $"Reading or writing failed: {e.Message}. If a disk is full or read-only, free space or fix it, then try again.", null, e),
