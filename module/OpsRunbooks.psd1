@@ -18,6 +18,7 @@
         'Remove-DatabaseBackup'
         'Restore-DatabaseBackup'
         'Test-BackupFreshness'
+        'Test-BackupStore'
         'Test-BackupIntegrity'
     )
     FunctionsToExport    = @()
