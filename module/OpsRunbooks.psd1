@@ -19,6 +19,7 @@
         'Remove-DatabaseBackup'
         'Restore-DatabaseBackup'
         'Test-BackupFreshness'
+        'Test-BackupStore'
         'Test-BackupIntegrity'
     )
     FunctionsToExport    = @()

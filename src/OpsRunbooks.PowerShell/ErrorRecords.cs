@@ -15,11 +15,10 @@ public static class ErrorRecords
         FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
         FailureKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         FailureKind.NotInstalled => ErrorCategory.NotInstalled,
-        FailureKind.IntegrityFailed => ErrorCategory.InvalidResult,
         FailureKind.ResourceExists => ErrorCategory.ResourceExists,
-        FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
-        FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
         FailureKind.NotImplemented => ErrorCategory.NotImplemented,
+        FailureKind.IntegrityFailed => ErrorCategory.InvalidResult,
+        FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
         _ => ErrorCategory.NotSpecified,
     };

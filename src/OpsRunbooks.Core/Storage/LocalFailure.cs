@@ -14,7 +14,7 @@ internal static class LocalFailure
             new OpsException(StorageErrorIds.StoreFull, FailureKind.ResourceUnavailable,
                 $"{what} in {location} failed: the file system is full ({e.Message}). What was written is removed; free space there or use another store, then run it again.", rootPath, e),
         IOException { HResult: ReadOnly } or UnauthorizedAccessException =>
-            new OpsException(StorageErrorIds.StoreReadOnly, FailureKind.PermissionDenied,
+            new OpsException(StorageErrorIds.StoreReadOnly, FailureKind.ResourceUnavailable,
                 $"{what} in {location} failed: the store is not writable ({e.Message}). Make the directory writable for this user (or remount it read-write), or use another store.", rootPath, e),
         _ => new OpsException(StorageErrorIds.StoreWriteFailed, FailureKind.OperationFailed,
                 $"{what} in {location} failed: {e.Message}", rootPath, e),

@@ -95,6 +95,41 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the server itself refuses to write over an object when asked with If-None-Match: *,
+    /// tried on a probe object of that name, which is deleted afterwards.
+    /// </summary>
+    internal async Task<(StoreCapabilityStatus Status, string Detail)> ProbeConditionalPutAsync(string name, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(name);
+        Task Put(string text, bool conditional) => _retry.RunAsync($"Writing '{key}'", token => _client.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Options.Bucket,
+            Key = key,
+            ContentBody = text,
+            UseChunkEncoding = Options.UseChunkEncoding,
+            IfNoneMatch = conditional ? "*" : null,
+        }, token), cancellationToken);
+        try
+        {
+            await Put("first", conditional: false).ConfigureAwait(false);
+            try
+            {
+                await Put("second", conditional: true).ConfigureAwait(false);
+            }
+            catch (OpsException e) when (e.ErrorId == StorageErrorIds.StoreObjectExists)
+            {
+                return (StoreCapabilityStatus.Passed, "the server refused to write over an object (If-None-Match: *)");
+            }
+            return (StoreCapabilityStatus.Unsupported, "the server ignored If-None-Match: * and wrote over the object; backups still never write over one, "
+                + "as the store looks before it writes, and ids carry random digits so two backups do not share a name");
+        }
+        finally
+        {
+            await DeleteAsync(name, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The size the server reports for an object, or null when there is none.</summary>
     internal async Task<long?> SizeOfAsync(string key, CancellationToken cancellationToken)
     {
