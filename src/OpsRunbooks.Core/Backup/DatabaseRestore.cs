@@ -146,7 +146,7 @@ public static class DatabaseRestore
         }, cancellationToken);
     }
 
-    private static async Task<SortedDictionary<string, long>> VerifyRowCountsAsync(BackupRecord backup, Postgres.PostgresTarget restored, CancellationToken cancellationToken)
+    private static async Task<SortedDictionary<string, long>> VerifyRowCountsAsync(BackupRecord backup, PostgresTarget restored, CancellationToken cancellationToken)
     {
         var counts = await TableRowCounts.CountAsync(restored, backup.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
 
