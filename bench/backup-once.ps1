@@ -81,7 +81,7 @@ if ($PSCmdlet.ParameterSetName -eq 'S3') {
     $accessKey = [System.Environment]::GetEnvironmentVariable('OPSRUNBOOKS_BENCH_S3_ACCESS_KEY')
     $secretKey = [System.Environment]::GetEnvironmentVariable('OPSRUNBOOKS_BENCH_S3_SECRET_KEY')
     if (-not [string]::IsNullOrEmpty($accessKey) -and -not [string]::IsNullOrEmpty($secretKey)) {
-        $storeParameters.Credential = [pscredential]::new($accessKey, (New-SecureText $secretKey))
+        $storeParameters.S3Credential = [pscredential]::new($accessKey, (New-SecureText $secretKey))
     }
     elseif (-not [string]::IsNullOrEmpty($accessKey) -or -not [string]::IsNullOrEmpty($secretKey)) {
         throw 'backup-once.ps1: set both OPSRUNBOOKS_BENCH_S3_ACCESS_KEY and OPSRUNBOOKS_BENCH_S3_SECRET_KEY, or neither (standard AWS credential chain).'

@@ -46,8 +46,8 @@ if ($RestoreTest) {
     $secure = [System.Security.SecureString]::new()
     foreach ($c in $password.ToCharArray()) { $secure.AppendChar($c) }
     $parameters.RestoreTest = $true
-    $parameters.Server = $Server
-    $parameters.Port = $Port
+    $parameters.RestoreTestServer = $Server
+    $parameters.RestoreTestPort = $Port
     $parameters.Credential = [pscredential]::new($User, $secure)
 }
 

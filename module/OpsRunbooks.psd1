@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpsRunbooks.format.ps1xml')
     CmdletsToExport      = @(
+        'Clear-BackupLeftover'
         'Get-BackupRetentionPlan'
         'Get-DatabaseBackup'
         'Get-OpsEnvironment'
@@ -18,6 +19,7 @@
         'Remove-DatabaseBackup'
         'Restore-DatabaseBackup'
         'Test-BackupFreshness'
+        'Test-BackupStore'
         'Test-BackupIntegrity'
     )
     FunctionsToExport    = @()

@@ -9,8 +9,20 @@ public enum FailureKind
     ConnectionFailed,
     AuthenticationFailed,
     NotInstalled,
+
+    /// <summary>Something of that name exists already and was not written over.</summary>
+    ResourceExists,
+
+    /// <summary>The server or system does not implement what was asked.</summary>
+    NotImplemented,
     OperationFailed,
     IntegrityFailed,
+
+    /// <summary>A disk, file or other resource failed or ran out (no space left, read-only).</summary>
+    ResourceUnavailable,
+
+    /// <summary>Something is in use by someone else and was left alone.</summary>
+    ResourceBusy,
 }
 
 /// <summary>

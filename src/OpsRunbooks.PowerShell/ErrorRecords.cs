@@ -15,7 +15,11 @@ public static class ErrorRecords
         FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
         FailureKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         FailureKind.NotInstalled => ErrorCategory.NotInstalled,
+        FailureKind.ResourceExists => ErrorCategory.ResourceExists,
+        FailureKind.NotImplemented => ErrorCategory.NotImplemented,
         FailureKind.IntegrityFailed => ErrorCategory.InvalidResult,
+        FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using System.Net;
-using System.Security;
-using OpsRunbooks.Backup;
-using OpsRunbooks.Encryption;
-using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.PowerShell;
 
@@ -70,18 +65,6 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
             return true;
         });
 
-    /// <summary>The backups of a store, newest first; a manifest that cannot be read is reported as an error and left out.</summary>
-    protected IReadOnlyList<BackupRecord> ListBackups(IBackupStore store, string? database, int? newest = null) =>
-        Run(token => BackupCatalog.ListAsync(store, database, newest, unreadable => Post(() => WriteError(ErrorRecords.From(unreadable))), token));
-
-    /// <summary>A path given as a parameter, relative to the current location; null stays null.</summary>
-    protected string? ResolveOptionalPath(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
-
-    /// <summary>The secret key file of -DecryptionKey, unlocked with -Passphrase when one is given.</summary>
-    protected OpenPgpPrivateKey LoadDecryptionKey(string path, SecureString? passphrase) =>
-        OpenPgpPrivateKey.Load(GetUnresolvedProviderPathFromPSPath(path),
-            passphrase is null ? [] : new NetworkCredential(string.Empty, passphrase).Password.ToCharArray());
-
     /// <summary>
     /// Runs one unit of work and reports an expected failure as a non-terminating error, so the
     /// pipeline goes on with the next input. Cancellation by Ctrl+C ends quietly: the engine stops the pipeline.
@@ -101,8 +84,18 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        catch (Exception e) when (DescribeUnexpected(e) is { } described)
+        {
+            WriteError(ErrorRecords.From(described));
+        }
         return false;
     }
+
+    /// <summary>
+    /// An I/O or network failure the core did not expect, as an error with a stable id of the cmdlet's area, so
+    /// that no .NET type name becomes an error id; null for anything else, which is a defect and left to surface.
+    /// </summary>
+    protected virtual OpsException? DescribeUnexpected(Exception e) => null;
 
     public void Dispose()
     {

@@ -14,7 +14,7 @@ public sealed class IntegrityTests(ServicesFixture services)
 {
     private const string ScratchPrefix = "opsrunbooks_verify_";
     private const string FullTest =
-        "$backup | Test-BackupIntegrity -DecryptionKey $secretKey -RestoreTest -Server $server -Port $port -Credential $credential";
+        "$backup | Test-BackupIntegrity -DecryptionKey $secretKey -RestoreTest -RestoreTestServer $server -RestoreTestPort $port -Credential $credential";
     private static readonly string[] AllChecks = ["Manifest", "Checksum", "Decrypt", "Archive", "Restore", "RowCounts", "VerificationQueries"];
     private static readonly string DrillRunbook = RepositoryPaths.Combine("runbooks", "verification", "Invoke-RestoreDrill.ps1");
     private static readonly string RecentRunbook = RepositoryPaths.Combine("runbooks", "verification", "Test-RecentBackups.ps1");
@@ -239,7 +239,7 @@ public sealed class IntegrityTests(ServicesFixture services)
         Assert.StartsWith("DecryptionKeyNotFound,", noKeyFile.SingleError().FullyQualifiedErrorId);
         Assert.Empty(noKeyFile.Output);
 
-        var noKey = context.Session.Invoke("$backup | Test-BackupIntegrity -RestoreTest -Server $server -Port $port -Credential $credential");
+        var noKey = context.Session.Invoke("$backup | Test-BackupIntegrity -RestoreTest -RestoreTestServer $server -RestoreTestPort $port -Credential $credential");
         Assert.StartsWith("DecryptionKeyMissing,", noKey.SingleError().FullyQualifiedErrorId);
 
         var noServer = context.Session.Invoke("$backup | Test-BackupIntegrity -DecryptionKey $secretKey -RestoreTest");

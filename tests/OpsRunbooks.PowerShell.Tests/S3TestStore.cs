@@ -32,7 +32,7 @@ public sealed class S3TestStore : ITestStore
 
     public string NewStoreExpression =>
         $"New-BackupStore -S3Bucket {TestStores.Quote(S3Service.Bucket)} -Prefix {TestStores.Quote(Prefix)} -Endpoint {TestStores.Quote(_server.Endpoint)} " +
-        $"-Credential ([pscredential]::new({TestStores.Quote(S3Service.AccessKey)}, [System.Net.NetworkCredential]::new('', {TestStores.Quote(S3Service.SecretKey)}).SecurePassword)) " +
+        $"-S3Credential ([pscredential]::new({TestStores.Quote(S3Service.AccessKey)}, [System.Net.NetworkCredential]::new('', {TestStores.Quote(S3Service.SecretKey)}).SecurePassword)) " +
         "-DisableChunkEncoding -PartSize 5MB";
 
     public string EnvironmentEntry =>

@@ -26,13 +26,23 @@ public static class BackupCatalog
     private static async IAsyncEnumerable<BackupRecord> ReadManifestsAsync(IBackupStore store, string? database,
         Action<OpsException> onUnreadableManifest, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var prefix = database is null ? "" : BackupNaming.FolderOf(database);
-        await foreach (var item in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+        // The folders narrow the listing down; which database a backup is of, only its manifest says.
+        string[] prefixes = database is null ? [""] : [.. new[] { BackupNaming.FolderOf(database), BackupNaming.LegacyFolderOf(database) }.Distinct()];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var item in ListAllAsync(store, prefixes, cancellationToken).ConfigureAwait(false))
         {
-            if (!item.Name.EndsWith(BackupNaming.ManifestSuffix, StringComparison.Ordinal)) continue;
+            if (!item.Name.EndsWith(BackupNaming.ManifestSuffix, StringComparison.Ordinal) || !seen.Add(item.Name)) continue;
             using var content = new MemoryStream();
-            await using (var stream = await store.OpenReadAsync(item.Name, cancellationToken).ConfigureAwait(false))
+            try
+            {
+                await using var stream = await store.OpenReadAsync(item.Name, cancellationToken).ConfigureAwait(false);
                 await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsGone(e))
+            {
+                // Removed since it was listed (another retention run): it is no longer a backup.
+                continue;
+            }
             BackupRecord record;
             try
             {
@@ -43,8 +53,19 @@ public static class BackupCatalog
                 onUnreadableManifest(e);
                 continue;
             }
+            if (database is not null && !string.Equals(record.Database, database, StringComparison.Ordinal)) continue;
             record.Store = store;
             yield return record;
         }
     }
+
+    private static async IAsyncEnumerable<StoredObject> ListAllAsync(IBackupStore store, string[] prefixes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var prefix in prefixes)
+            await foreach (var item in store.ListAsync(prefix, cancellationToken).ConfigureAwait(false))
+                yield return item;
+    }
+
+    private static bool IsGone(Exception e) =>
+        e is FileNotFoundException or DirectoryNotFoundException || e is OpsException { ErrorId: StorageErrorIds.BackupObjectNotFound };
 }

@@ -22,10 +22,10 @@ public static class BackupManifestSerializer
         }
         catch (JsonException e)
         {
-            throw new OpsException("ManifestMalformed", FailureKind.InvalidData, $"The manifest '{manifestName}' is not valid JSON: {e.Message}", manifestName, e);
+            throw new OpsException(BackupErrorIds.ManifestMalformed, FailureKind.InvalidData, $"The manifest '{manifestName}' is not valid JSON: {e.Message}", manifestName, e);
         }
         if (record is null || string.IsNullOrEmpty(record.Id) || string.IsNullOrEmpty(record.ArtifactName) || string.IsNullOrEmpty(record.Sha256))
-            throw new OpsException("ManifestMalformed", FailureKind.InvalidData, $"The manifest '{manifestName}' lacks its id, artifact name or checksum.", manifestName);
+            throw new OpsException(BackupErrorIds.ManifestMalformed, FailureKind.InvalidData, $"The manifest '{manifestName}' lacks its id, artifact name or checksum.", manifestName);
         return record;
     }
 }

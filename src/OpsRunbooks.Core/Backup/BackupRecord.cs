@@ -38,9 +38,13 @@ public sealed class BackupRecord
     [JsonIgnore]
     public IBackupStore? Store { get; set; }
 
-    /// <summary>The store the record was read from; a record made by hand has none, and nothing can be done with it.</summary>
-    public IBackupStore RequireStore() => Store ?? throw new OpsException("BackupStoreUnknown", FailureKind.InvalidArgument,
-        $"The backup {Id} does not say which store it is in; take backups that Get-DatabaseBackup lists.", this);
-
     public override string ToString() => $"{Database} {Id} ({StoredBytes:N0} bytes, {FinishedUtc:u})";
+}
+
+/// <summary>What the module does with a record, kept off the record itself so that output objects carry only data.</summary>
+public static class BackupRecordStore
+{
+    /// <summary>The store the record was read from; a record made by hand has none, and nothing can be done with it.</summary>
+    public static IBackupStore RequireStore(this BackupRecord backup) => backup.Store ?? throw new OpsException(BackupErrorIds.BackupStoreUnknown, FailureKind.InvalidArgument,
+        $"The backup {backup.Id} does not say which store it is in; take backups that Get-DatabaseBackup lists.", backup);
 }

@@ -39,15 +39,10 @@ public static class BackupRemoval
     /// <summary>Refuses names a manifest could not have been written with, so a damaged one never deletes another database's objects.</summary>
     private static void CheckNames(BackupRecord backup)
     {
-        var folder = BackupNaming.FolderOf(backup.Database);
-        if (backup.Database.Length == 0 || !IsIn(backup.ManifestName, folder, BackupNaming.ManifestSuffix)
-            || !IsIn(backup.ArtifactName, folder, BackupNaming.ArtifactSuffix))
+        if (!BackupNaming.IsInFolderOf(backup.ManifestName, backup.Database, BackupNaming.ManifestSuffix)
+            || !BackupNaming.IsInFolderOf(backup.ArtifactName, backup.Database, BackupNaming.ArtifactSuffix))
             throw new OpsException("BackupNamesInvalid", FailureKind.InvalidData,
                 $"The backup '{backup.Id}' names its manifest '{backup.ManifestName}' and artifact '{backup.ArtifactName}', "
-                + $"which are not a manifest and an artifact in the folder '{folder}'; nothing was removed.", backup);
+                + $"which are not a manifest and an artifact in the folder of database '{backup.Database}'; nothing was removed.", backup);
     }
-
-    private static bool IsIn(string name, string folder, string suffix) =>
-        name.StartsWith(folder, StringComparison.Ordinal) && name.EndsWith(suffix, StringComparison.Ordinal)
-        && name.IndexOf('/', folder.Length) < 0;
 }

@@ -159,7 +159,7 @@ public static class DatabaseBackup
         {
             // The archive stopped short: pg_dump failed, and its own error says why.
             await dump.WaitForSuccessAsync(target, cancellationToken).ConfigureAwait(false);
-            throw new OpsException(CustomArchiveCompressor.UnreadableErrorId, FailureKind.InvalidData,
+            throw new OpsException(PostgresErrorIds.DumpArchiveUnreadable, FailureKind.InvalidData,
                 $"pg_dump of {target} ended its archive early, yet exited successfully.", target, e);
         }
         catch

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Diagnostics;
-using System.Globalization;
 using OpsRunbooks.Postgres;
 
 namespace OpsRunbooks.Backup;
@@ -18,10 +16,6 @@ namespace OpsRunbooks.Backup;
 /// </summary>
 public static class DatabaseRestore
 {
-    public const string TargetExistsErrorId = "TargetDatabaseExists";
-    private const int ChunkSize = 1 << 20;
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
-
     /// <summary>
     /// Checks what can be checked without changing anything: the backup knows its store, the server answers,
     /// pg_restore is recent enough, and an existing target may be replaced (Force and a key for the
@@ -31,8 +25,9 @@ public static class DatabaseRestore
     {
         var (backup, target) = (request.Backup, request.Target);
         backup.RequireStore();
+        DatabaseNames.EnsureFits(target.Database, "target database");
         if (request.Jobs < 1)
-            throw new OpsException("RestoreJobsInvalid", FailureKind.InvalidArgument, $"Jobs is {request.Jobs}; give 1 or more.", request.Jobs);
+            throw new OpsException(BackupErrorIds.RestoreJobsInvalid, FailureKind.InvalidArgument, $"Jobs is {request.Jobs}; give 1 or more.", request.Jobs);
 
         var locating = PgTool.LocateAsync("pg_restore", request.PgRestorePath, cancellationToken);
         string serverVersion;
@@ -48,14 +43,14 @@ public static class DatabaseRestore
         var exists = await DatabaseAdministration.ExistsAsync(target, target.Database, cancellationToken).ConfigureAwait(false);
         if (exists && !request.Force)
         {
-            throw new OpsException(TargetExistsErrorId, FailureKind.InvalidArgument,
+            throw new OpsException(BackupErrorIds.TargetDatabaseExists, FailureKind.InvalidArgument,
                 $"The database '{target.Database}' already exists on {target.Host}:{target.Port}; nothing was changed. Give another target database, " +
                 "or -Force to replace it (it is backed up into the backup's store first, and replaced only once the restore succeeded).",
                 target);
         }
         if (exists && request.EmergencyBackupKey is null)
         {
-            throw new OpsException("EncryptionKeyMissing", FailureKind.InvalidArgument,
+            throw new OpsException(BackupErrorIds.EncryptionKeyMissing, FailureKind.InvalidArgument,
                 $"Replacing the existing database '{target.Database}' on {target.Host}:{target.Port} backs it up first, encrypted, and no key to encrypt to was given; " +
                 "nothing was changed. Give -EncryptionKey (or an environment that names an EncryptionKey).",
                 target);
@@ -83,7 +78,7 @@ public static class DatabaseRestore
                 await probe.OpenArchive(request.DecryptionKey).DisposeAsync().ConfigureAwait(false);
 
             emergencyBackup = await BackUpExistingAsync(request, progress, clock, cancellationToken).ConfigureAwait(false);
-            into = DatabaseAdministration.UniqueName(target.Database + "_restoring", DateTime.UtcNow);
+            into = DatabaseNames.Restoring(target.Database, DateTime.UtcNow);
         }
 
         var restoreClock = Stopwatch.StartNew();
@@ -133,153 +128,32 @@ public static class DatabaseRestore
     /// Creates <paramref name="into"/>, restores the backup into it and verifies it; returns its row counts.
     /// Drops it again on any failure or cancellation.
     /// </summary>
-    private static async Task<SortedDictionary<string, long>> RestoreAsync(RestoreRequest request, PgTool pgRestore, string into,
+    private static Task<SortedDictionary<string, long>> RestoreAsync(RestoreRequest request, PgTool pgRestore, string into,
         Action<string, long, long> report, CancellationToken cancellationToken)
     {
-        var (backup, target) = (request.Backup, request.Target);
-        var options = new List<string>();
-        if (request.NoOwner) options.AddRange(["--no-owner", "--no-privileges"]);
-        var intoTarget = target with { Database = into };
-
-        await using var reader = await StoredBackupReader.OpenAsync(backup, cancellationToken).ConfigureAwait(false);
-        await using var archive = reader.OpenArchive(request.DecryptionKey);
-        string? scratch = null;
-        var created = false;
-        try
+        var backup = request.Backup;
+        var job = new StoredBackupRestoreJob(backup, request.DecryptionKey, pgRestore, request.Target with { Database = into })
         {
-            string? archivePath = null;
-            if (request.Jobs > 1)
-            {
-                // Parallel pg_restore seeks in its archive: it needs a file. Decrypt into a private one, and check
-                // the checksum before anything is created on the server.
-                scratch = Directory.CreateTempSubdirectory("opsrunbooks-restore-").FullName;
-                if (!OperatingSystem.IsWindows()) // on Windows the user's temporary directory is private already
-                    File.SetUnixFileMode(scratch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                archivePath = Path.Combine(scratch, backup.Id + ".dump");
-                request.OnStep($"Decrypting the backup into the temporary file '{archivePath}' for {request.Jobs} parallel jobs.");
-                await DecryptToFileAsync(reader, archive, archivePath, report, cancellationToken).ConfigureAwait(false);
-                report("Verifying the checksum", reader.Stored.BytesRead, 0);
-                await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
-                options.AddRange(["--jobs", request.Jobs.ToString(CultureInfo.InvariantCulture)]);
-            }
-
-            await DatabaseAdministration.CreateAsync(target, into, cancellationToken).ConfigureAwait(false);
-            created = true;
-            request.OnStep($"Created the database '{into}' on {target.Host}:{target.Port}.");
-
-            if (archivePath is null)
-                await StreamIntoAsync(reader, archive, pgRestore, intoTarget, options, report, cancellationToken).ConfigureAwait(false);
-            else
-                await RestoreFileAsync(pgRestore, intoTarget, options, archivePath, report, cancellationToken).ConfigureAwait(false);
-
-            report("Verifying row counts", reader.Stored.BytesRead, 0);
-            return await VerifyRowCountsAsync(backup, intoTarget, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            if (created) await DropAsync(request, into).ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            if (scratch is not null) DeleteScratch(request, scratch);
-        }
-    }
-
-    /// <summary>Feeds the decrypting stream to pg_restore's standard input, then checks the checksum of what was read.</summary>
-    private static async Task StreamIntoAsync(StoredBackupReader reader, Stream archive, PgTool pgRestore, Postgres.PostgresTarget into,
-        List<string> options, Action<string, long, long> report, CancellationToken cancellationToken)
-    {
-        using var process = PgClientProcess.StartRestore(pgRestore, into, options);
-        report("Restoring", reader.Stored.BytesRead, 0);
-        try
-        {
-            await ArchiveRestore.FeedAsync(archive, process, into, fed => report("Restoring", reader.Stored.BytesRead, fed), cancellationToken).ConfigureAwait(false);
-        }
-        catch (OpsException failure)
-        {
-            process.Kill();
-            throw await DiagnoseAsync(reader, failure, cancellationToken).ConfigureAwait(false);
-        }
-        report("Verifying the checksum", reader.Stored.BytesRead, 0);
-        await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task DecryptToFileAsync(StoredBackupReader reader, Stream archive, string path, Action<string, long, long> report, CancellationToken cancellationToken)
-    {
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Options = FileOptions.Asynchronous,
+            Options = request.NoOwner ? ["--no-owner", "--no-privileges"] : [],
+            Jobs = request.Jobs,
+            OnStep = request.OnStep,
+            OnWarning = request.OnWarning,
         };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
-        var throttle = Stopwatch.StartNew();
-        try
+        return StoredBackupRestore.IntoNewDatabaseAsync(job, report, (restored, token) =>
         {
-            await using var file = new FileStream(path, options);
-            long total = 0;
-            int read;
-            while ((read = await archive.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-                total += read;
-                if (throttle.Elapsed < ProgressInterval) continue;
-                report("Decrypting", reader.Stored.BytesRead, total);
-                throttle.Restart();
-            }
-            report("Decrypting", reader.Stored.BytesRead, total);
-        }
-        catch (OpsException failure)
-        {
-            throw await DiagnoseAsync(reader, failure, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+            report("Verifying row counts", backup.StoredBytes, 0);
+            return VerifyRowCountsAsync(backup, restored, token);
+        }, cancellationToken);
     }
 
-    private static async Task RestoreFileAsync(PgTool pgRestore, Postgres.PostgresTarget into, List<string> options, string archivePath,
-        Action<string, long, long> report, CancellationToken cancellationToken)
+    private static async Task<SortedDictionary<string, long>> VerifyRowCountsAsync(BackupRecord backup, PostgresTarget restored, CancellationToken cancellationToken)
     {
-        report("Restoring", 0, 0);
-        using var process = PgClientProcess.StartRestore(pgRestore, into, options, archivePath);
-        await process.WaitForSuccessAsync(into, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// When decrypting or restoring failed, the stored bytes are read to their end: if they are not what the
-    /// manifest says, that is the cause (ChecksumMismatch); otherwise the failure stands.
-    /// </summary>
-    private static async Task<Exception> DiagnoseAsync(StoredBackupReader reader, OpsException failure, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OpsException mismatch) when (mismatch.ErrorId == StoredBackupReader.ChecksumMismatchErrorId)
-        {
-            return new OpsException(mismatch.ErrorId, mismatch.Kind, $"{mismatch.Message} The restore stopped: {failure.Message}", mismatch.Target, failure);
-        }
-        catch (Exception e) when (e is IOException or OpsException)
-        {
-            // The artifact cannot be read to its end either; the original failure says more.
-        }
-        return failure;
-    }
-
-    private static async Task<SortedDictionary<string, long>> VerifyRowCountsAsync(BackupRecord backup, Postgres.PostgresTarget restored, CancellationToken cancellationToken)
-    {
-        SortedDictionary<string, long> counts;
-        await using (var connection = await PostgresConnector.OpenAsync(restored, cancellationToken).ConfigureAwait(false))
-            counts = await TableRowCounts.CountAsync(connection, backup.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
+        var counts = await TableRowCounts.CountAsync(restored, backup.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
 
         var differences = TableRowCounts.Differences(backup.TableRowCounts, counts);
         if (differences.Count > 0)
         {
-            throw new OpsException(TableRowCounts.MismatchErrorId, FailureKind.IntegrityFailed,
+            throw new OpsException(PostgresErrorIds.RowCountMismatch, FailureKind.IntegrityFailed,
                 $"The restored database does not hold the rows the manifest of {backup.Id} lists ({string.Join("; ", differences)}); it was dropped.", backup);
         }
         return counts;
@@ -292,7 +166,7 @@ public static class DatabaseRestore
     private static async Task SwapAsync(RestoreRequest request, string restored)
     {
         var target = request.Target;
-        var aside = DatabaseAdministration.UniqueName(target.Database + "_replaced", DateTime.UtcNow);
+        var aside = DatabaseNames.Replaced(target.Database, DateTime.UtcNow);
         try
         {
             await DatabaseAdministration.RenameAsync(target, target.Database, aside, CancellationToken.None).ConfigureAwait(false);
@@ -315,12 +189,12 @@ public static class DatabaseRestore
             }
             catch (Exception e)
             {
-                throw new OpsException("RestoreSwapFailed", FailureKind.OperationFailed,
+                throw new OpsException(BackupErrorIds.RestoreSwapFailed, FailureKind.OperationFailed,
                     $"The restored database '{restored}' could not be renamed to '{target.Database}' ({failure.Message}), and the existing database, renamed to '{aside}', " +
                     $"could not be renamed back ({e.Message}). Both are intact on {target.Host}:{target.Port}: rename one of them to '{target.Database}' by hand.", target, failure);
             }
             await DropAsync(request, restored).ConfigureAwait(false);
-            throw new OpsException("RestoreSwapFailed", FailureKind.OperationFailed,
+            throw new OpsException(BackupErrorIds.RestoreSwapFailed, FailureKind.OperationFailed,
                 $"The restored database could not be renamed to '{target.Database}': {failure.Message}. The existing database is back under its name, unchanged.", target, failure);
         }
         request.OnStep($"Renamed the restored database '{restored}' to '{target.Database}'.");
@@ -336,21 +210,9 @@ public static class DatabaseRestore
             await DatabaseAdministration.DropAsync(target, database, CancellationToken.None).ConfigureAwait(false);
             request.OnStep($"Dropped the database '{database}'.");
         }
-        catch (Exception e) when (e is OpsException or Npgsql.NpgsqlException or IOException or TimeoutException)
+        catch (OpsException e)
         {
             request.OnWarning($"The database '{database}' on {target.Host}:{target.Port} could not be dropped ({e.Message}); drop it by hand.");
-        }
-    }
-
-    private static void DeleteScratch(RestoreRequest request, string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            request.OnWarning($"The temporary directory '{directory}' holding the decrypted backup could not be deleted ({e.Message}); delete it by hand.");
         }
     }
 }

@@ -54,5 +54,5 @@ public sealed record FreshnessPolicy
         sizeCriticalDropPercent ?? environment?.GetPercentThreshold(ThresholdKeys.SizeCriticalDropPercent) ?? DefaultSizeCriticalDropPercent,
         sizeBaselineCount ?? environment?.GetCountThreshold(ThresholdKeys.SizeBaselineCount) ?? DefaultSizeBaselineCount);
 
-    private static OpsException Invalid(string message) => new("FreshnessPolicyInvalid", FailureKind.InvalidArgument, message);
+    private static OpsException Invalid(string message) => new(BackupErrorIds.FreshnessPolicyInvalid, FailureKind.InvalidArgument, message);
 }

@@ -68,7 +68,7 @@ public static class RetentionPlanner
         }
 
         if (kept == 0)
-            throw new OpsException("RetentionWouldRemoveAll", FailureKind.InvalidArgument,
+            throw new OpsException(BackupErrorIds.RetentionWouldRemoveAll, FailureKind.InvalidArgument,
                 $"The retention policy ({policy}) would remove all {newestFirst.Count} backups of the database '{database}'; "
                 + "keep at least one daily, weekly or monthly backup, or give KeepMinimum.", database);
 

@@ -34,5 +34,5 @@ public sealed record RetentionPolicy(int Daily, int Weekly, int Monthly, int Kee
 
     private static int NotNegative(int value, string name) => value >= 0
         ? value
-        : throw new OpsException("RetentionPolicyInvalid", FailureKind.InvalidArgument, $"{name} must be 0 or more, not {value}.", value);
+        : throw new OpsException(BackupErrorIds.RetentionPolicyInvalid, FailureKind.InvalidArgument, $"{name} must be 0 or more, not {value}.", value);
 }

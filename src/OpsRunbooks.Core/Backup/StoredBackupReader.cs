@@ -9,8 +9,6 @@ namespace OpsRunbooks.Backup;
 /// </summary>
 public sealed class StoredBackupReader : IAsyncDisposable
 {
-    public const string ChecksumMismatchErrorId = "ChecksumMismatch";
-
     private StoredBackupReader(BackupRecord backup, HashingReadStream stored)
     {
         Backup = backup;
@@ -32,7 +30,7 @@ public sealed class StoredBackupReader : IAsyncDisposable
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new OpsException("ArtifactMissing", FailureKind.NotFound,
+            throw new OpsException(BackupErrorIds.ArtifactMissing, FailureKind.NotFound,
                 $"The artifact '{backup.ArtifactName}' of backup {backup.Id} is missing from {store.Location}.", backup, e);
         }
         return new StoredBackupReader(backup, new HashingReadStream(stream));
@@ -51,7 +49,7 @@ public sealed class StoredBackupReader : IAsyncDisposable
         var actual = Stored.GetSha256();
         if (Stored.BytesRead != Backup.StoredBytes || !string.Equals(actual, Backup.Sha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new OpsException(ChecksumMismatchErrorId, FailureKind.IntegrityFailed,
+            throw new OpsException(BackupErrorIds.ChecksumMismatch, FailureKind.IntegrityFailed,
                 $"The artifact '{Backup.ArtifactName}' has {Stored.BytesRead:N0} bytes with SHA-256 {actual}; its manifest says {Backup.StoredBytes:N0} bytes with SHA-256 {Backup.Sha256}.",
                 Backup);
         }

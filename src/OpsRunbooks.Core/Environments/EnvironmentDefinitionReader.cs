@@ -106,8 +106,9 @@ public static class EnvironmentDefinitionReader
         {
             [var driver] => driver.Read(file.Table("Store", driver.Keys, $"Store ({driver.Kind})")!),
             [] => throw store.Invalid("needs " + string.Join(" or ", drivers.Select(d => $"{d.SelectingKey} ({d.Kind})"))),
-            _ => throw store.Invalid($"gives {string.Join(" and ", picked.Select(d => d.SelectingKey))}; a store is one of " +
-                                     string.Join(", ", picked.Select(d => d.Kind))),
+            _ => throw new OpsException(StorageErrorIds.StoreDefinitionAmbiguous, FailureKind.InvalidData,
+                $"'{file.SourcePath}': Store has both {string.Join(" and ", picked.Select(d => d.SelectingKey))}; a store is one of " +
+                string.Join(", ", picked.Select(d => d.Kind)) + ", so keep the keys of one.", file.SourcePath),
         };
     }
 }

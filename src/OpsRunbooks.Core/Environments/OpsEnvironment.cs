@@ -123,7 +123,7 @@ public sealed record S3StoreDefinition(S3StoreOptions Options, SecretReference? 
 {
     public S3StoreOptions Resolve() => AccessKey is null || SecretKey is null
         ? Options
-        : Options with { Credential = new NetworkCredential(AccessKey.Resolve(), SecretKey.Resolve()) };
+        : Options with { Credential = new S3Credential(AccessKey.Resolve(), SecretKey.Resolve()) };
 
     public override string ToString() => $"s3://{Options.Bucket}/{Options.KeyPrefix}" + (Options.Endpoint is null ? "" : $" at {Options.Endpoint}");
 }

@@ -16,7 +16,6 @@ namespace OpsRunbooks.Postgres;
 /// </remarks>
 public sealed class CustomArchiveCompressor
 {
-    public const string UnreadableErrorId = "DumpArchiveUnreadable";
 
     private const byte CustomFormat = 1;
     private const byte DataBlock = 1;
@@ -55,7 +54,7 @@ public sealed class CustomArchiveCompressor
     /// Writes the compressed archive to <paramref name="output"/> and returns the rows of every table whose
     /// data the archive holds, keyed "schema.table". Blocks in plain reads: run it on a thread of its own.
     /// An archive that ends early throws <see cref="EndOfStreamException"/> (pg_dump's own error says why);
-    /// one that is not what pg_dump writes throws <see cref="OpsException"/> with <see cref="UnreadableErrorId"/>.
+    /// one that is not what pg_dump writes throws <see cref="OpsException"/> with <see cref="PostgresErrorIds.DumpArchiveUnreadable"/>.
     /// </summary>
     public static SortedDictionary<string, long> Compress(Stream uncompressedArchive, Stream output, CancellationToken cancellationToken)
     {
@@ -247,7 +246,7 @@ public sealed class CustomArchiveCompressor
         _output.Write(bytes[..(1 + _input.IntSize)]);
     }
 
-    private static OpsException Unreadable(string reason) => new(UnreadableErrorId, FailureKind.InvalidData,
+    private static OpsException Unreadable(string reason) => new(PostgresErrorIds.DumpArchiveUnreadable, FailureKind.InvalidData,
         $"pg_dump's output is not an archive this module can read: {reason}.");
 
     /// <summary>Writes each piece the zlib stream emits as one length-prefixed chunk.</summary>

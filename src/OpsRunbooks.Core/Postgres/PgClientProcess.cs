@@ -11,6 +11,7 @@ namespace OpsRunbooks.Postgres;
 /// </summary>
 public sealed class PgClientProcess : IDisposable
 {
+    private static readonly TimeSpan KillWait = TimeSpan.FromSeconds(30);
     private readonly Process _process;
     private readonly PgTool _tool;
     private readonly StringBuilder _errors = new();
@@ -90,41 +91,81 @@ public sealed class PgClientProcess : IDisposable
         }
     }
 
-    /// <summary>Waits for the program to exit and fails with its own error text if it did not succeed.</summary>
+    /// <summary>Waits for the program to exit and fails with its own error text (and the signal that killed it) if it did not succeed.</summary>
     public async Task WaitForSuccessAsync(object target, CancellationToken cancellationToken)
     {
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         await _errorsDone.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (_process.ExitCode != 0)
         {
+            var errors = Errors;
             throw new OpsException(FailedErrorId, FailureKind.OperationFailed,
-                $"{_tool.Name} of {target} exited with code {_process.ExitCode}: {Errors}", target);
+                $"{_tool.Name} of {target} {DescribeExit(_process.ExitCode)}" + (errors.Length > 0 ? ": " + errors : "."), target);
         }
+    }
+
+    /// <summary>
+    /// "exited with code 1", or, for a program killed by a signal, which one: on Unix .NET reports a child killed by
+    /// signal N as exit code 128 + N, as shells do, and pg_dump and pg_restore themselves exit only with 0 or 1.
+    /// </summary>
+    public static string DescribeExit(int exitCode)
+    {
+        if (OperatingSystem.IsWindows() || exitCode is <= 128 or > 128 + 64)
+            return $"exited with code {exitCode}";
+        var signal = exitCode - 128;
+        var name = signal switch
+        {
+            1 => "SIGHUP",
+            2 => "SIGINT",
+            3 => "SIGQUIT",
+            4 => "SIGILL",
+            6 => "SIGABRT",
+            7 => "SIGBUS",
+            8 => "SIGFPE",
+            9 => "SIGKILL",
+            10 => "SIGUSR1",
+            11 => "SIGSEGV",
+            12 => "SIGUSR2",
+            13 => "SIGPIPE",
+            14 => "SIGALRM",
+            15 => "SIGTERM",
+            24 => "SIGXCPU",
+            25 => "SIGXFSZ",
+            _ => $"signal {signal}",
+        };
+        var why = signal switch
+        {
+            9 => " (sent by the out-of-memory killer, a timeout or an operator; see the system log, e.g. dmesg or journalctl -k)",
+            15 or 2 or 1 => " (sent by a service manager, a timeout or an operator)",
+            _ => "",
+        };
+        return $"was killed by {name} (signal {signal}, exit code {exitCode}){why}";
     }
 
     /// <summary>The error id of this program's failure: PgDumpFailed, PgRestoreFailed.</summary>
     public string FailedErrorId => _tool.Name switch
     {
-        "pg_dump" => "PgDumpFailed",
-        "pg_restore" => "PgRestoreFailed",
+        "pg_dump" => PostgresErrorIds.PgDumpFailed,
+        "pg_restore" => PostgresErrorIds.PgRestoreFailed,
         _ => _tool.Name + "Failed",
     };
 
-    /// <summary>Ends the program and anything it started; safe to call more than once.</summary>
+    /// <summary>
+    /// Ends the program and anything it started, and waits for it to be gone, so no process (nor zombie) outlives
+    /// a failed or cancelled backup or restore; safe to call more than once.
+    /// </summary>
     public void Kill()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
             // Exited between the check and the kill.
         }
+        // SIGKILL cannot be caught: the wait ends as soon as the kernel has ended the process and it was reaped.
+        _process.WaitForExit(KillWait);
     }
 
     public void Dispose()

@@ -42,15 +42,15 @@ public sealed partial record PgTool(string Name, string Path, Version Version)
 
     internal static string NotFoundErrorId(string name) => name switch
     {
-        "pg_dump" => "PgDumpNotFound",
-        "pg_restore" => "PgRestoreNotFound",
+        "pg_dump" => PostgresErrorIds.PgDumpNotFound,
+        "pg_restore" => PostgresErrorIds.PgRestoreNotFound,
         _ => name + "NotFound",
     };
 
     private static string TooOldErrorId(string name) => name switch
     {
-        "pg_dump" => "PgDumpTooOld",
-        "pg_restore" => "PgRestoreTooOld",
+        "pg_dump" => PostgresErrorIds.PgDumpTooOld,
+        "pg_restore" => PostgresErrorIds.PgRestoreTooOld,
         _ => name + "TooOld",
     };
 
@@ -76,8 +76,19 @@ public sealed partial record PgTool(string Name, string Path, Version Version)
     {
         var start = new ProcessStartInfo(path, "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-        await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        string output;
+        try
+        {
+            output = await process.StandardOutput.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled before it answered: end it and wait for it, so it does not outlive the cancelled work.
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            throw;
+        }
         var match = VersionPattern().Match(output);
         if (!match.Success)
             throw new OpsException(NotFoundErrorId(name), FailureKind.NotInstalled, $"'{path} --version' printed no version: {output.Trim()}", path);

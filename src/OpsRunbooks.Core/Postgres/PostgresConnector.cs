@@ -39,6 +39,23 @@ public static class PostgresConnector
         }
     }
 
+    /// <summary>
+    /// A failure on a connection that was open: the server's own error is PostgresError; a connection that broke
+    /// (the server stopped, the network went away) is ConnectionLost. Either names the server, never a driver's exception.
+    /// </summary>
+    public static OpsException Failure(Exception e, PostgresTarget target) => e switch
+    {
+        OpsException known => known,
+        PostgresException pg => new OpsException(PostgresErrorIds.PostgresError, FailureKind.OperationFailed,
+            $"PostgreSQL at {target.Host}:{target.Port} (database '{target.Database}') answered {pg.SqlState}: {pg.MessageText}", target, e),
+        _ => new OpsException(PostgresErrorIds.ConnectionLost, FailureKind.ConnectionFailed,
+            $"The connection to PostgreSQL at {target.Host}:{target.Port} (database '{target.Database}') was lost: {(e.InnerException ?? e).Message}. Check that the server still runs, then try again.",
+            target, e),
+    };
+
+    /// <summary>Whether <paramref name="e"/> is a failure of the server or its connection that <see cref="Failure"/> describes.</summary>
+    public static bool IsPostgresFailure(Exception e) => e is NpgsqlException or SocketException or IOException or TimeoutException;
+
     /// <summary>The server's major version, as pg_dump compares it.</summary>
     public static int MajorVersion(NpgsqlConnection connection) => connection.PostgreSqlVersion.Major;
 
@@ -49,19 +66,19 @@ public static class PostgresConnector
             return pg.SqlState switch
             {
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => new OpsException(
-                    "AuthenticationFailed", FailureKind.AuthenticationFailed,
+                    PostgresErrorIds.AuthenticationFailed, FailureKind.AuthenticationFailed,
                     $"PostgreSQL at {target.Host}:{target.Port} refused the login of '{target.Credential.UserName}': {pg.MessageText}. Check the user name and password (or the environment variable the environment file names).",
                     target, e),
                 PostgresErrorCodes.InvalidCatalogName => new OpsException(
-                    "DatabaseNotFound", FailureKind.NotFound,
+                    PostgresErrorIds.DatabaseNotFound, FailureKind.NotFound,
                     $"The database '{target.Database}' does not exist on {target.Host}:{target.Port}.", target, e),
-                _ => new OpsException("PostgresError", FailureKind.OperationFailed,
+                _ => new OpsException(PostgresErrorIds.PostgresError, FailureKind.OperationFailed,
                     $"PostgreSQL at {target.Host}:{target.Port} answered {pg.SqlState}: {pg.MessageText}", target, e),
             };
         }
         var root = e.InnerException is SocketException socket ? socket : e as SocketException;
         var reason = root?.Message ?? e.Message;
-        return new OpsException("ConnectionFailed", FailureKind.ConnectionFailed,
+        return new OpsException(PostgresErrorIds.ConnectionFailed, FailureKind.ConnectionFailed,
             $"Could not connect to PostgreSQL at {target.Host}:{target.Port}: {reason}. Check that the server runs and listens there.",
             target, e);
     }

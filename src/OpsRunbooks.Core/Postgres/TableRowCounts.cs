@@ -8,8 +8,6 @@ namespace OpsRunbooks.Postgres;
 /// </summary>
 public static class TableRowCounts
 {
-    public const string MismatchErrorId = "RowCountMismatch";
-
     private const string ListTables = """
         SELECT n.nspname, c.relname
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -17,6 +15,20 @@ public static class TableRowCounts
           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
           AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
         """;
+
+    /// <summary>Counts the rows of <paramref name="tables"/> in <paramref name="database"/>, as <see cref="CountAsync(NpgsqlConnection, IEnumerable{string}, CancellationToken)"/> does.</summary>
+    public static async Task<SortedDictionary<string, long>> CountAsync(PostgresTarget database, IEnumerable<string> tables, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnector.OpenAsync(database, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await CountAsync(connection, tables, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e) && !cancellationToken.IsCancellationRequested)
+        {
+            throw PostgresConnector.Failure(e, database);
+        }
+    }
 
     /// <summary>
     /// Exact row counts of those of <paramref name="tables"/> ("schema.table") that the database has, keyed

@@ -22,6 +22,12 @@ public interface IBackupStore
     Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken);
 
     Task DeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Writes that were started and neither completed nor aborted, oldest or newest in no particular order.</summary>
+    IAsyncEnumerable<IncompleteWrite> ListIncompleteWritesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Discards an incomplete write; one that is already gone is not an error.</summary>
+    Task RemoveIncompleteWriteAsync(IncompleteWrite write, CancellationToken cancellationToken);
 }
 
 /// <summary>An artifact being written: the content stream, then exactly one of Complete or Abort.</summary>

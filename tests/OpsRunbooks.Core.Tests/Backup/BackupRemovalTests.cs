@@ -131,6 +131,10 @@ public sealed class BackupRemovalTests : IDisposable
             Deleted.Add(name);
             return inner.DeleteAsync(name, cancellationToken);
         }
+
+        public IAsyncEnumerable<IncompleteWrite> ListIncompleteWritesAsync(CancellationToken cancellationToken) => inner.ListIncompleteWritesAsync(cancellationToken);
+
+        public Task RemoveIncompleteWriteAsync(IncompleteWrite write, CancellationToken cancellationToken) => inner.RemoveIncompleteWriteAsync(write, cancellationToken);
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

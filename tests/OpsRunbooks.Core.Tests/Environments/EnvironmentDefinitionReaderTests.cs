@@ -124,7 +124,8 @@ public sealed class EnvironmentDefinitionReaderTests
         try
         {
             var credential = store.Resolve().Credential!;
-            Assert.Equal(("AKIAEXAMPLE", "secret-value"), (credential.UserName, credential.Password));
+            Assert.Equal("AKIAEXAMPLE", credential.AccessKeyId);
+            Assert.Equal("secret-value", credential.ToAwsCredentials().GetCredentials().SecretKey);
         }
         finally
         {
@@ -271,8 +272,8 @@ public sealed class EnvironmentDefinitionReaderTests
 
         data["Store"] = new Hashtable { ["S3Bucket"] = "backups", ["Path"] = "../backups" };
         var both = Assert.Throws<OpsException>(() => EnvironmentDefinitionReader.Read(data, Source, "staging"));
-        Assert.Equal(EnvironmentErrorIds.EnvironmentFileInvalid, both.ErrorId);
-        Assert.Contains("Store gives Path and S3Bucket", both.Message);
+        Assert.Equal(OpsRunbooks.Storage.StorageErrorIds.StoreDefinitionAmbiguous, both.ErrorId);
+        Assert.Contains("Store has both Path and S3Bucket", both.Message);
 
         data["Store"] = new Hashtable { ["Prefix"] = "staging" };
         Assert.Contains("Store needs Path (a local directory) or S3Bucket (an S3 bucket)",

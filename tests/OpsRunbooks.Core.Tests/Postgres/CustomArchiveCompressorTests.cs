@@ -98,13 +98,13 @@ public sealed class CustomArchiveCompressorTests(ServicesFixture services) : IAs
         Assert.Throws<EndOfStreamException>(() => Compress(archive[..3]));
 
         var notAnArchive = Assert.Throws<OpsException>(() => Compress("COPY public.notes FROM stdin;\n"u8.ToArray()));
-        Assert.Equal(CustomArchiveCompressor.UnreadableErrorId, notAnArchive.ErrorId);
+        Assert.Equal(PostgresErrorIds.DumpArchiveUnreadable, notAnArchive.ErrorId);
         Assert.Contains("PGDMP", notAnArchive.Message);
 
         var compressedPath = Path.Combine(_directory, "default.dump");
         await PgDumpAsync("--file", compressedPath);
         var alreadyCompressed = Assert.Throws<OpsException>(() => Compress(File.ReadAllBytes(compressedPath)));
-        Assert.Equal(CustomArchiveCompressor.UnreadableErrorId, alreadyCompressed.ErrorId);
+        Assert.Equal(PostgresErrorIds.DumpArchiveUnreadable, alreadyCompressed.ErrorId);
         Assert.Contains("already compressed", alreadyCompressed.Message);
     }
 

@@ -21,6 +21,7 @@ internal sealed class S3MultipartUpload : IArtifactUpload
     private readonly CancellationTokenSource _abort;
     private readonly PartStream _content;
     private Exception? _failure;
+    private long _sentBytes;
     private bool _finished;
 
     /// <param name="cancellationToken">Stops the parts in flight, and a writer waiting for a free slot.</param>
@@ -38,21 +39,41 @@ internal sealed class S3MultipartUpload : IArtifactUpload
 
     private int PartSize => (int)Math.Min(_store.Options.PartSize, int.MaxValue);
 
+    /// <summary>
+    /// Completes the upload, never over an existing object (If-None-Match where the server supports it),
+    /// then checks that the server holds as many bytes as were sent; when it does not, the object is
+    /// deleted and the upload fails with StoreContentMismatch.
+    /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
         // S3 needs at least one part, which may be the only and a short one.
         if (_content.Filled > 0 || _parts.Count == 0) _content.SendCurrentPart();
         await Task.WhenAll(_parts).ConfigureAwait(false);
         ThrowIfFailed();
-        var request = new CompleteMultipartUploadRequest
+        CompleteMultipartUploadRequest Request(bool conditional) => new()
         {
             BucketName = _store.Options.Bucket,
             Key = _key,
             UploadId = _uploadId,
             PartETags = _etags.Values.OrderBy(p => p.PartNumber).ToList(),
+            IfNoneMatch = conditional ? "*" : null,
         };
-        await _store.Retry.RunAsync($"Completing the upload of '{_key}'", token => _store.Client.CompleteMultipartUploadAsync(request, token), cancellationToken).ConfigureAwait(false);
+        var what = $"Completing the upload of '{_key}'";
+        try
+        {
+            await _store.Retry.RunAsync(what, token => _store.Client.CompleteMultipartUploadAsync(Request(conditional: true), token), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpsException e) when (e.ErrorId == StorageErrorIds.StoreOperationUnsupported)
+        {
+            await _store.Retry.RunAsync(what, token => _store.Client.CompleteMultipartUploadAsync(Request(conditional: false), token), cancellationToken).ConfigureAwait(false);
+        }
         _finished = true;
+        var stored = await _store.SizeOfAsync(_key, cancellationToken).ConfigureAwait(false);
+        if (stored != _sentBytes)
+        {
+            await _store.Retry.RunAsync($"Deleting '{_key}'", token => _store.Client.DeleteObjectAsync(_store.Options.Bucket, _key, token), CancellationToken.None).ConfigureAwait(false);
+            throw _store.ContentMismatch(_key, _sentBytes, stored ?? 0);
+        }
     }
 
     public async Task<string?> AbortAsync()
@@ -76,7 +97,8 @@ internal sealed class S3MultipartUpload : IArtifactUpload
         }
         catch (Exception e) when (e is Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException or IOException)
         {
-            return $"Could not abort the multipart upload of '{_key}' ({e.Message}); its parts stay in the bucket until a lifecycle rule removes incomplete uploads. No manifest was written, so it is not a backup.";
+            return $"Could not abort the multipart upload '{_uploadId}' of '{_key}' in bucket '{_store.Options.Bucket}' ({e.Message}); its parts stay in the bucket until "
+                + "a lifecycle rule removes incomplete uploads, or until it is aborted by hand (aws s3api abort-multipart-upload). No manifest was written, so it is not a backup.";
         }
     }
 
@@ -123,6 +145,7 @@ internal sealed class S3MultipartUpload : IArtifactUpload
                     UseChunkEncoding = _store.Options.UseChunkEncoding,
                 }, token), _abort.Token).ConfigureAwait(false);
                 _etags[partNumber] = new PartETag(partNumber, response.ETag);
+                Interlocked.Add(ref _sentBytes, length);
             }
             catch (Exception e)
             {

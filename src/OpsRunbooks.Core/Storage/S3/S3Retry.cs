@@ -41,6 +41,7 @@ internal sealed class S3Retry(S3StoreOptions options)
 
     private static bool IsTransient(Exception e, CancellationToken cancellationToken) => e switch
     {
+        AmazonServiceException { ErrorCode: "NotImplemented" } => false,
         AmazonServiceException service => (int)service.StatusCode >= 500 || service.StatusCode == (HttpStatusCode)429
             || service.ErrorCode is "SlowDown" or "Throttling" or "ThrottlingException" or "RequestTimeout" or "InternalError"
             || service.InnerException is HttpRequestException or IOException or SocketException,
@@ -58,10 +59,16 @@ internal sealed class S3Retry(S3StoreOptions options)
             AmazonServiceException { StatusCode: HttpStatusCode.Forbidden } or AmazonServiceException { ErrorCode: "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied" } =>
                 new OpsException("S3AccessDenied", FailureKind.AuthenticationFailed,
                     $"{what} was refused: {e.Message}. Check the access key and secret, and the permissions on bucket '{options.Bucket}'.", options.Bucket, e),
+            AmazonServiceException { ErrorCode: "NotImplemented" or "MethodNotAllowed" } =>
+                new OpsException(StorageErrorIds.StoreOperationUnsupported, FailureKind.NotImplemented,
+                    $"{what}: the server{At} does not implement it ({e.Message}). Use an S3 server that does, or do it with the server's own tools.", options.Bucket, e),
+            AmazonServiceException { ErrorCode: "PreconditionFailed" or "ConditionalRequestConflict" } =>
+                new OpsException(StorageErrorIds.StoreObjectExists, FailureKind.ResourceExists,
+                    $"{what} was refused: an object of that name exists already, and nothing is written over one. Run the backup again: it gets a new id.", options.Bucket, e),
             AmazonServiceException { ErrorCode: "NoSuchBucket" } =>
                 new OpsException("S3BucketNotFound", FailureKind.NotFound, $"The bucket '{options.Bucket}' does not exist{At}.", options.Bucket, e),
             AmazonServiceException { StatusCode: HttpStatusCode.NotFound } =>
-                new OpsException("BackupObjectNotFound", FailureKind.NotFound, $"{what}: no such object.", options.Bucket, e),
+                new OpsException(StorageErrorIds.BackupObjectNotFound, FailureKind.NotFound, $"{what}: no such object.", options.Bucket, e),
             _ => new OpsException("S3RequestFailed", FailureKind.ConnectionFailed, $"{what} failed{tries}: {Describe(e)}", options.Bucket, e),
         };
     }

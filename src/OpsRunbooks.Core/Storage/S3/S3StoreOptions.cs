@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace OpsRunbooks.Storage.S3;
 
 /// <summary>Where and how a store on S3-compatible object storage keeps its objects.</summary>
@@ -16,8 +14,8 @@ public sealed record S3StoreOptions(string Bucket)
 
     public string? Region { get; init; }
 
-    /// <summary>Access key id (user name) and secret (password); null for the standard AWS credential chain.</summary>
-    public NetworkCredential? Credential { get; init; }
+    /// <summary>The access key pair; null for the standard AWS credential chain.</summary>
+    public S3Credential? Credential { get; init; }
 
     /// <summary>Storage class of the artifacts and manifests (STANDARD, STANDARD_IA, ...); null for the bucket's default.</summary>
     public string? StorageClass { get; init; }

@@ -8,7 +8,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 /// <summary>Collects the backups piped in and, when they are all in, plans which to keep and which to remove.</summary>
 [Cmdlet(VerbsCommon.Get, "BackupRetentionPlan", DefaultParameterSetName = PolicySet)]
 [OutputType(typeof(RetentionDecision))]
-public sealed class GetBackupRetentionPlanCommand : OpsCmdlet
+public sealed class GetBackupRetentionPlanCommand : BackupCommand
 {
     private const string PolicySet = "Policy";
     private const string EnvironmentSet = "Environment";

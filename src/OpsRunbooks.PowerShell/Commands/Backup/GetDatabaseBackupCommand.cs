@@ -8,7 +8,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 
 [Cmdlet(VerbsCommon.Get, "DatabaseBackup", DefaultParameterSetName = StoreSet)]
 [OutputType(typeof(BackupRecord))]
-public sealed class GetDatabaseBackupCommand : OpsCmdlet
+public sealed class GetDatabaseBackupCommand : BackupCommand
 {
     private const string StoreSet = "Store";
     private const string EnvironmentSet = "Environment";
@@ -24,7 +24,7 @@ public sealed class GetDatabaseBackupCommand : OpsCmdlet
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(Completion.DatabaseNameCompleter))]
-    public string? Database { get; set; }
+    public string[]? Database { get; set; }
 
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -33,7 +33,12 @@ public sealed class GetDatabaseBackupCommand : OpsCmdlet
     protected override void ProcessRecord() => TryRun(() =>
     {
         var store = Store ?? BackupStoreFactory.ForEnvironment(Environment!);
-        foreach (var record in ListBackups(store, Database, Newest))
-            WriteObject(record);
+        if (Database is null)
+        {
+            WriteObject(ListBackups(store, null, Newest), enumerateCollection: true);
+            return;
+        }
+        foreach (var database in Database)
+            WriteObject(ListBackups(store, database, Newest), enumerateCollection: true);
     });
 }

@@ -11,7 +11,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 
 [Cmdlet(VerbsLifecycle.Invoke, "DatabaseBackup", SupportsShouldProcess = true, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(BackupRecord))]
-public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
+public sealed class InvokeDatabaseBackupCommand : BackupCommand
 {
     private const string ServerSet = "Server";
     private const string EnvironmentSet = "Environment";
@@ -77,7 +77,7 @@ public sealed class InvokeDatabaseBackupCommand : OpsCmdlet
     private BackupRequest BuildRequest(string database)
     {
         var keyPath = ResolveOptionalPath(EncryptionKey) ?? Environment?.EncryptionKeyPath
-            ?? throw new OpsException("EncryptionKeyMissing", FailureKind.InvalidArgument,
+            ?? throw new OpsException(BackupErrorIds.EncryptionKeyMissing, FailureKind.InvalidArgument,
                 $"The environment '{Environment!.Name}' ({Environment.SourcePath}) names no EncryptionKey; give -EncryptionKey.", Environment);
         var store = Store ?? BackupStoreFactory.ForEnvironment(Environment!);
         var target = Environment is null

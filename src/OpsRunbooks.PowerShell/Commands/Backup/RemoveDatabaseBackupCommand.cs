@@ -10,7 +10,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "DatabaseBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(BackupRecord))]
-public sealed class RemoveDatabaseBackupCommand : OpsCmdlet
+public sealed class RemoveDatabaseBackupCommand : BackupCommand
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -32,7 +32,7 @@ public sealed class RemoveDatabaseBackupCommand : OpsCmdlet
             RetentionDecision { Action: RetentionAction.Keep } kept => (null, kept.Reason),
             RetentionDecision decision => (decision.Backup, $" ({decision.Reason})"),
             BackupRecord record => (record, ""),
-            _ => throw new OpsException("BackupInputInvalid", FailureKind.InvalidArgument,
+            _ => throw new OpsException(BackupErrorIds.BackupInputInvalid, FailureKind.InvalidArgument,
                 $"Remove-DatabaseBackup removes a BackupRecord (from Get-DatabaseBackup) or a RetentionDecision (from Get-BackupRetentionPlan), not a {item.GetType().Name}.", item),
         };
         if (backup is null)

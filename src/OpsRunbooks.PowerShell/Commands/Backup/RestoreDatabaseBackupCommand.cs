@@ -15,7 +15,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "DatabaseBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ServerSet)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreDatabaseBackupCommand : OpsCmdlet
+public sealed class RestoreDatabaseBackupCommand : BackupCommand
 {
     private const string ServerSet = "Server";
     private const string EnvironmentSet = "Environment";

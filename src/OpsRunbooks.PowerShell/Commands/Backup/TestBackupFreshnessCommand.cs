@@ -9,7 +9,7 @@ namespace OpsRunbooks.PowerShell.Commands.Backup;
 /// <summary>Checks, per database, that the newest backup is recent and that its size is in line with the previous ones.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "BackupFreshness", DefaultParameterSetName = StoreSet)]
 [OutputType(typeof(BackupFreshnessResult))]
-public sealed class TestBackupFreshnessCommand : OpsCmdlet
+public sealed class TestBackupFreshnessCommand : BackupCommand
 {
     private const string StoreSet = "Store";
     private const string EnvironmentSet = "Environment";

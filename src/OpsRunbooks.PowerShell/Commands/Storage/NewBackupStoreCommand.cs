@@ -30,9 +30,10 @@ public sealed class NewBackupStoreCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
+    /// <summary>The S3 access key pair; named apart from -Credential, which is always the PostgreSQL login.</summary>
     [Parameter(ParameterSetName = S3Set)]
     [Credential]
-    public PSCredential? Credential { get; set; }
+    public PSCredential? S3Credential { get; set; }
 
     [Parameter(ParameterSetName = S3Set)]
     [ValidateSet("STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "REDUCED_REDUNDANCY")]
@@ -61,7 +62,7 @@ public sealed class NewBackupStoreCommand : OpsCmdlet
             Prefix = Prefix,
             Endpoint = Endpoint,
             Region = Region,
-            Credential = Credential?.GetNetworkCredential(),
+            Credential = S3Credential is null ? null : new S3Credential(S3Credential.UserName, S3Credential.Password),
             StorageClass = StorageClass,
             PartSize = PartSize,
             UploadConcurrency = UploadConcurrency,

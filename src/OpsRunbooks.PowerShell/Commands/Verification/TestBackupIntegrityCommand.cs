@@ -5,6 +5,7 @@ using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Environments;
 using OpsRunbooks.Postgres;
+using OpsRunbooks.PowerShell.Commands.Backup;
 using OpsRunbooks.PowerShell.Environments;
 using OpsRunbooks.Storage;
 using OpsRunbooks.Verification;
@@ -19,13 +20,15 @@ namespace OpsRunbooks.PowerShell.Commands.Verification;
 // piped backups still select the Backup set, which is the only one taking pipeline input.
 [Cmdlet(VerbsDiagnostic.Test, "BackupIntegrity", DefaultParameterSetName = EnvironmentSet, SupportsShouldProcess = true)]
 [OutputType(typeof(IntegrityReport))]
-public sealed class TestBackupIntegrityCommand : OpsCmdlet
+public sealed class TestBackupIntegrityCommand : BackupCommand
 {
     private const string BackupSet = "Backup";
     private const string StoreSet = "Store";
     private const string EnvironmentSet = "Environment";
 
     private readonly Dictionary<string, OpenPgpPrivateKey> _environmentKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (OpsEnvironment? Found, OpsException? Failure)> _namedEnvironments = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _unreadableEnvironmentsWarned = new(StringComparer.Ordinal);
     private OpenPgpPrivateKey? _explicitKey;
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = BackupSet, ValueFromPipeline = true)]
@@ -41,9 +44,10 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
     [ArgumentCompleter(typeof(Completion.DatabaseNameCompleter))]
     public string[]? Database { get; set; }
 
-    [Parameter(ParameterSetName = BackupSet, ValueFromPipelineByPropertyName = true)]
+    // Not bound from a piped backup's Environment property: the environment a backup names is looked up only
+    // when its key or restore-test server is needed (see EnvironmentOf), so a record binds wherever it came from.
+    [Parameter(ParameterSetName = BackupSet)]
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
-    [AllowNull] // a piped backup made without an environment has none
     [EnvironmentTransformation]
     [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
@@ -60,11 +64,11 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
+    public string? RestoreTestServer { get; set; }
 
     [Parameter]
     [ValidateRange(1, 65535)]
-    public int Port { get; set; } = 5432;
+    public int RestoreTestPort { get; set; } = 5432;
 
     [Parameter]
     [Credential]
@@ -81,22 +85,22 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
     protected override void BeginProcessing()
     {
         if (Passphrase is not null && DecryptionKey is null)
-            ThrowTerminatingError(ErrorRecords.From(new OpsException("PassphraseWithoutKey", FailureKind.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.From(new OpsException(BackupErrorIds.PassphraseWithoutKey, FailureKind.InvalidArgument,
                 "-Passphrase unlocks the key of -DecryptionKey; give -DecryptionKey too.", Passphrase)));
-        if (Server is not null && Credential is null)
-            ThrowTerminatingError(ErrorRecords.From(new OpsException("CredentialMissing", FailureKind.InvalidArgument,
-                $"-Server {Server} needs -Credential: a user allowed to create and drop databases there.", Server)));
+        if (RestoreTestServer is not null && Credential is null)
+            ThrowTerminatingError(ErrorRecords.From(new OpsException(VerificationErrorIds.CredentialMissing, FailureKind.InvalidArgument,
+                $"-RestoreTestServer {RestoreTestServer} needs -Credential: a user allowed to create and drop databases there.", RestoreTestServer)));
         if (VerificationQuery is not null && !RestoreTest)
-            ThrowTerminatingError(ErrorRecords.From(new OpsException("RestoreTestNotRequested", FailureKind.InvalidArgument,
+            ThrowTerminatingError(ErrorRecords.From(new OpsException(VerificationErrorIds.RestoreTestNotRequested, FailureKind.InvalidArgument,
                 "-VerificationQuery runs in the restored database: add -RestoreTest.", VerificationQuery)));
         if (DecryptionKey is null) return;
         try
         {
             _explicitKey = LoadDecryptionKey(DecryptionKey, Passphrase);
         }
-        catch (OpsException e)
+        catch (Exception e) when (DescribeUnexpected(e) is { } described)
         {
-            ThrowTerminatingError(ErrorRecords.From(e));
+            ThrowTerminatingError(ErrorRecords.From(described));
         }
     }
 
@@ -116,7 +120,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
             {
                 TryRun(() =>
                 {
-                    var newest = ListBackups(store, database, 1).FirstOrDefault() ?? throw new OpsException("BackupNotFound", FailureKind.NotFound,
+                    var newest = ListBackups(store, database, 1).FirstOrDefault() ?? throw new OpsException(BackupErrorIds.BackupNotFound, FailureKind.NotFound,
                         $"{store.Location} holds no backup of the database '{database}'.", database);
                     Test(newest);
                 });
@@ -134,7 +138,7 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
         var request = new IntegrityRequest
         {
             Backup = backup,
-            DecryptionKey = ResolveKey(),
+            DecryptionKey = ResolveKey(backup),
             RestoreServer = restoreServer,
             VerificationQueries = VerificationQuery ?? [],
             PgRestorePath = ResolveOptionalPath(PgRestorePath),
@@ -143,28 +147,59 @@ public sealed class TestBackupIntegrityCommand : OpsCmdlet
         var activityId = Math.Abs(backup.Id.GetHashCode()) % 10000;
         var activity = $"Testing backup {backup.Id}";
         var progress = new ImmediateProgress<IntegrityProgress>(p => Post(() => WriteProgress(Describe(activityId, activity, p))));
-        var report = Run(token => BackupIntegrityTest.RunAsync(request, progress, token));
+        var report = Run(token => BackupVerifier.RunAsync(request, progress, token));
         WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
         WriteObject(report);
     }
 
     private PostgresTarget ResolveRestoreServer(BackupRecord backup)
     {
-        if (Server is not null)
-            return new PostgresTarget(Server, Port, backup.Database, Credential!.GetNetworkCredential());
-        if (Environment is not null)
-            return Environment.ResolveRestoreTestTarget(backup.Database);
-        throw new OpsException("RestoreTestServerMissing", FailureKind.InvalidArgument,
-            $"-RestoreTest of {backup.Id} needs a server to restore on: give -Server and -Credential, or -Environment (its RestoreTestServer).", backup);
+        if (RestoreTestServer is not null)
+            return new PostgresTarget(RestoreTestServer, RestoreTestPort, backup.Database, Credential!.GetNetworkCredential());
+        var (environment, failure) = EnvironmentOf(backup);
+        if (environment is not null)
+            return environment.ResolveRestoreTestTarget(backup.Database);
+        throw new OpsException(VerificationErrorIds.RestoreTestServerMissing, FailureKind.InvalidArgument,
+            $"-RestoreTest of {backup.Id} needs a server to restore on: give -RestoreTestServer and -Credential, or -Environment (its RestoreTestServer)." +
+            (failure is null ? "" : $" The environment '{backup.Environment}' the backup names could not be read: {failure.Message}"),
+            backup, failure);
     }
 
-    private OpenPgpPrivateKey? ResolveKey()
+    private OpenPgpPrivateKey? ResolveKey(BackupRecord backup)
     {
         if (_explicitKey is not null) return _explicitKey;
-        if (Environment?.DecryptionKey is null) return null;
-        if (!_environmentKeys.TryGetValue(Environment.SourcePath, out var key))
-            _environmentKeys[Environment.SourcePath] = key = Environment.LoadDecryptionKey();
+        var (environment, failure) = EnvironmentOf(backup);
+        if (failure is not null && _unreadableEnvironmentsWarned.Add(backup.Environment!))
+        {
+            WriteWarning($"Backup {backup.Id} names the environment '{backup.Environment}', which could not be read ({failure.Message}); " +
+                "its DecryptionKey is not used. Give -DecryptionKey or -Environment.");
+        }
+        if (environment?.DecryptionKey is null) return null;
+        if (!_environmentKeys.TryGetValue(environment.SourcePath, out var key))
+            _environmentKeys[environment.SourcePath] = key = environment.LoadDecryptionKey();
         return key;
+    }
+
+    /// <summary>
+    /// -Environment when given; else the environment a piped backup names, looked up as -Environment's names are,
+    /// once per name; its failure to load is returned rather than thrown, for the caller to decide whether it matters.
+    /// </summary>
+    private (OpsEnvironment? Environment, OpsException? Failure) EnvironmentOf(BackupRecord backup)
+    {
+        if (Environment is not null || backup.Environment is not { Length: > 0 } name) return (Environment, null);
+        if (!_namedEnvironments.TryGetValue(name, out var named))
+        {
+            try
+            {
+                named = (EnvironmentFile.Load(name, EnvironmentFile.DefaultDirectory(SessionState.Path.CurrentFileSystemLocation.ProviderPath)), null);
+            }
+            catch (OpsException e)
+            {
+                named = (null, e);
+            }
+            _namedEnvironments[name] = named;
+        }
+        return named;
     }
 
     private static ProgressRecord Describe(int activityId, string activity, IntegrityProgress p)

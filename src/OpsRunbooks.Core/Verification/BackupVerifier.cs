@@ -6,23 +6,20 @@ using Npgsql;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Postgres;
+using OpsRunbooks.Storage;
 
 namespace OpsRunbooks.Verification;
 
 /// <summary>
-/// Tests that a stored backup can really be restored. In order: the manifest; then, in one streamed pass
+/// Proves that a stored backup can really be restored (what Test-BackupIntegrity runs). In order: the manifest; then, in one streamed pass
 /// over the stored bytes (store → SHA-256 → OpenPGP decryption → `pg_restore --list` on standard input),
 /// the checksum, the decryption with its integrity protection, and the archive's table of contents; then,
 /// when asked, a test restore in a second streamed pass into a scratch database, whose row counts are
 /// compared with the manifest's and which verification queries are run in. The scratch database is always
 /// dropped. Nothing is written to disk. A failed check is a result; the checks that depend on it are Skipped.
 /// </summary>
-public static partial class BackupIntegrityTest
+public static partial class BackupVerifier
 {
-    public const string ScratchDatabasePrefix = "opsrunbooks_verify_";
-    public const string ArchiveUnreadableErrorId = "ArchiveUnreadable";
-    public const string VerificationQueryFailedErrorId = "VerificationQueryFailed";
-
     public const string ManifestCheck = "Manifest";
     public const string ChecksumCheck = "Checksum";
     public const string DecryptCheck = "Decrypt";
@@ -32,6 +29,7 @@ public static partial class BackupIntegrityTest
     public const string QueriesCheck = "VerificationQueries";
 
     private const int ChunkSize = 1 << 20;
+    private static readonly string[] RestoreTestOptions = ["--no-owner", "--no-privileges"];
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
     public static async Task<IntegrityReport> RunAsync(IntegrityRequest request, IProgress<IntegrityProgress> progress, CancellationToken cancellationToken)
@@ -46,7 +44,7 @@ public static partial class BackupIntegrityTest
         backup.RequireStore();
         if (request.RestoreServer is not null && request.DecryptionKey is null)
         {
-            throw new OpsException("DecryptionKeyMissing", FailureKind.InvalidArgument,
+            throw new OpsException(BackupErrorIds.DecryptionKeyMissing, FailureKind.InvalidArgument,
                 $"A restore test of {backup.Id} needs the secret key the backup was encrypted to: give -DecryptionKey (or DecryptionKey in the environment file).", backup);
         }
         PgTool? pgRestore = null;
@@ -89,25 +87,9 @@ public static partial class BackupIntegrityTest
             return Finish(backup, checks, clock, restoreTested: false);
         }
 
-        var scratch = DatabaseAdministration.UniqueName(ScratchDatabasePrefix + backup.Database, DateTime.UtcNow);
+        var scratch = DatabaseNames.Scratch(backup.Database, DateTime.UtcNow);
         var target = request.RestoreServer with { Database = scratch };
-        TimeSpan? restoreDuration;
-        try
-        {
-            restoreDuration = await RestoreTestAsync(request, manifest, target, pgRestore!, checks, Report, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            Report("Dropping the scratch database");
-            try
-            {
-                await DatabaseAdministration.DropAsync(target, scratch, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (OpsException e)
-            {
-                request.OnWarning($"The scratch database {scratch} on {target.Host}:{target.Port} could not be dropped; drop it by hand: {e.Message}");
-            }
-        }
+        var restoreDuration = await RestoreTestAsync(request, manifest, target, pgRestore!, checks, Report, cancellationToken).ConfigureAwait(false);
         return Finish(backup, checks, clock, restoreTested: true, restoreDuration, scratch);
     }
 
@@ -136,7 +118,7 @@ public static partial class BackupIntegrityTest
 
         var store = given.Store!;
         if (string.IsNullOrEmpty(given.ManifestName))
-            return (Failed("ManifestMalformed", $"the backup {given.Id} names no manifest"), null);
+            return (Failed(BackupErrorIds.ManifestMalformed, $"the backup {given.Id} names no manifest"), null);
         BackupRecord stored;
         try
         {
@@ -145,11 +127,11 @@ public static partial class BackupIntegrityTest
                 await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
             stored = BackupManifestSerializer.Deserialize(content.GetBuffer().AsSpan(0, (int)content.Length), given.ManifestName);
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is OpsException { ErrorId: "BackupObjectNotFound" })
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is OpsException { ErrorId: StorageErrorIds.BackupObjectNotFound })
         {
-            return (Failed("ManifestMissing", $"the manifest '{given.ManifestName}' is no longer in {store.Location}"), null);
+            return (Failed(VerificationErrorIds.ManifestMissing, $"the manifest '{given.ManifestName}' is no longer in {store.Location}"), null);
         }
-        catch (OpsException e) when (e.ErrorId == "ManifestMalformed")
+        catch (OpsException e) when (e.ErrorId == BackupErrorIds.ManifestMalformed)
         {
             return (Failed(e.ErrorId, e.Message), null);
         }
@@ -157,7 +139,7 @@ public static partial class BackupIntegrityTest
 
         var problems = ManifestProblems(stored, given).ToList();
         if (problems.Count > 0)
-            return (Failed("ManifestMalformed", $"the manifest '{given.ManifestName}': " + string.Join("; ", problems)), null);
+            return (Failed(BackupErrorIds.ManifestMalformed, $"the manifest '{given.ManifestName}': " + string.Join("; ", problems)), null);
         var detail = string.Create(CultureInfo.InvariantCulture,
             $"{stored.StoredBytes:N0} bytes stored, SHA-256 {stored.Sha256[..12]}…, {stored.TableRowCounts.Count} tables with row counts");
         return (new IntegrityCheck(ManifestCheck, IntegrityCheckStatus.Passed, watch.Elapsed, detail), stored);
@@ -171,10 +153,8 @@ public static partial class BackupIntegrityTest
         if (!Sha256Pattern().IsMatch(manifest.Sha256)) yield return $"the SHA-256 '{manifest.Sha256}' is not 64 hexadecimal digits";
         if (manifest.StoredBytes <= 0) yield return $"the stored size {manifest.StoredBytes} is not more than 0";
         if (manifest.DumpBytes <= 0) yield return $"the dump size {manifest.DumpBytes} is not more than 0";
-        var folder = BackupNaming.FolderOf(manifest.Database);
-        if (!manifest.ArtifactName.StartsWith(folder, StringComparison.Ordinal) || !manifest.ArtifactName.EndsWith(BackupNaming.ArtifactSuffix, StringComparison.Ordinal)
-            || manifest.ArtifactName.Split('/').Any(part => part is "" or "." or ".."))
-            yield return $"the artifact name '{manifest.ArtifactName}' is not a {BackupNaming.ArtifactSuffix} file under the database's folder '{folder}'";
+        if (!BackupNaming.IsInFolderOf(manifest.ArtifactName, manifest.Database, BackupNaming.ArtifactSuffix))
+            yield return $"the artifact name '{manifest.ArtifactName}' is not a {BackupNaming.ArtifactSuffix} file in the folder of database '{manifest.Database}'";
         if (manifest.ManifestName != given.ManifestName) yield return $"it calls itself '{manifest.ManifestName}'";
         if (manifest.Encryption != "OpenPGP") yield return $"the encryption '{manifest.Encryption}' is not OpenPGP";
         if (manifest.StartedUtc == default || manifest.FinishedUtc < manifest.StartedUtc)
@@ -198,11 +178,11 @@ public static partial class BackupIntegrityTest
         {
             reader = await StoredBackupReader.OpenAsync(manifest, cancellationToken).ConfigureAwait(false);
         }
-        catch (OpsException e) when (e.ErrorId is "ArtifactMissing" or "BackupObjectNotFound")
+        catch (OpsException e) when (e.ErrorId is BackupErrorIds.ArtifactMissing or StorageErrorIds.BackupObjectNotFound)
         {
             return
             [
-                new IntegrityCheck(ChecksumCheck, IntegrityCheckStatus.Failed, watch.Elapsed, $"the artifact '{manifest.ArtifactName}' is missing from {manifest.Store!.Location}", "ArtifactMissing"),
+                new IntegrityCheck(ChecksumCheck, IntegrityCheckStatus.Failed, watch.Elapsed, $"the artifact '{manifest.ArtifactName}' is missing from {manifest.Store!.Location}", BackupErrorIds.ArtifactMissing),
                 .. SkippedAll("the artifact is missing", DecryptCheck, ArchiveCheck),
             ];
         }
@@ -241,7 +221,7 @@ public static partial class BackupIntegrityTest
             {
                 await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (OpsException e) when (e.ErrorId == StoredBackupReader.ChecksumMismatchErrorId)
+            catch (OpsException e) when (e.ErrorId == BackupErrorIds.ChecksumMismatch)
             {
                 return
                 [
@@ -269,7 +249,7 @@ public static partial class BackupIntegrityTest
                 checks.Add(new IntegrityCheck(DecryptCheck, IntegrityCheckStatus.Passed, elapsed, string.Create(CultureInfo.InvariantCulture,
                     $"{listing!.ArchiveBytes:N0} bytes of archive decrypted with '{key.SourcePath}'; integrity protection (MDC) verified")));
                 checks.Add(listing.Failure is { } failure
-                    ? new IntegrityCheck(ArchiveCheck, IntegrityCheckStatus.Failed, elapsed, failure, ArchiveUnreadableErrorId)
+                    ? new IntegrityCheck(ArchiveCheck, IntegrityCheckStatus.Failed, elapsed, failure, VerificationErrorIds.ArchiveUnreadable)
                     : new IntegrityCheck(ArchiveCheck, IntegrityCheckStatus.Passed, elapsed, listing.Summary));
             }
             return checks;
@@ -359,46 +339,48 @@ public static partial class BackupIntegrityTest
     // ---------------------------------------------------------------------------------------------
     // Test restore
 
-    /// <summary>Restores into <paramref name="target"/> (created here), then compares row counts and runs the queries; returns the restore time.</summary>
+    /// <summary>
+    /// Restores into <paramref name="target"/> (created here, and dropped again whatever happens), then compares
+    /// row counts and runs the queries; returns the restore time, or null when the restore failed.
+    /// </summary>
     private static async Task<TimeSpan?> RestoreTestAsync(IntegrityRequest request, BackupRecord manifest, PostgresTarget target, PgTool pgRestore,
         List<IntegrityCheck> checks, Action<string, long> report, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        report("Creating the scratch database", 0);
-        await DatabaseAdministration.CreateAsync(target, target.Database, cancellationToken).ConfigureAwait(false);
-
-        report("Restoring", 0);
-        OpsException? failure = null;
-        var reader = await StoredBackupReader.OpenAsync(manifest, cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        TimeSpan? restoreDuration = null;
+        var job = new StoredBackupRestoreJob(manifest, request.DecryptionKey!, pgRestore, target)
         {
-            try
-            {
-                using var restore = PgClientProcess.StartRestore(pgRestore, target, ["--no-owner", "--no-privileges"]);
-                await using var archive = reader.OpenArchive(request.DecryptionKey!);
-                await ArchiveRestore.FeedAsync(archive, restore, target, _ => report("Restoring", reader.Stored.BytesRead), cancellationToken).ConfigureAwait(false);
-                await reader.VerifyChecksumAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OpsException e) when (e.ErrorId is "PgRestoreFailed" or OpenPgpDecryptor.FailedErrorId or StoredBackupReader.ChecksumMismatchErrorId)
-            {
-                failure = e;
-            }
-        }
-        var restoreDuration = watch.Elapsed;
-        if (failure is not null)
+            Options = RestoreTestOptions,
+            DropAfterwards = true,
+            OnWarning = request.OnWarning,
+        };
+        try
         {
-            checks.Add(new IntegrityCheck(RestoreCheck, IntegrityCheckStatus.Failed, restoreDuration, failure.Message, failure.ErrorId));
-            checks.AddRange(SkippedAll($"the test restore failed ({failure.ErrorId})", RowCountsCheck, QueriesCheck));
-            return null;
+            await StoredBackupRestore.IntoNewDatabaseAsync(job, (phase, storedBytesRead, _) => report(phase, storedBytesRead), async (restored, token) =>
+            {
+                restoreDuration = watch.Elapsed;
+                checks.Add(new IntegrityCheck(RestoreCheck, IntegrityCheckStatus.Passed, watch.Elapsed, string.Create(CultureInfo.InvariantCulture,
+                    $"restored into {restored.Database} on {restored.Host}:{restored.Port} in {watch.Elapsed.TotalSeconds:N1} s")));
+                try
+                {
+                    await using var connection = await PostgresConnector.OpenAsync(restored, token).ConfigureAwait(false);
+                    report("Counting rows", manifest.StoredBytes);
+                    checks.Add(await CompareRowCountsAsync(connection, manifest, token).ConfigureAwait(false));
+                    report("Running the verification queries", manifest.StoredBytes);
+                    checks.Add(await RunQueriesAsync(connection, request.VerificationQueries, token).ConfigureAwait(false));
+                }
+                catch (Exception e) when (PostgresConnector.IsPostgresFailure(e) && !token.IsCancellationRequested)
+                {
+                    throw PostgresConnector.Failure(e, restored);
+                }
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
         }
-        checks.Add(new IntegrityCheck(RestoreCheck, IntegrityCheckStatus.Passed, restoreDuration, string.Create(CultureInfo.InvariantCulture,
-            $"restored into {target.Database} on {target.Host}:{target.Port} in {restoreDuration.TotalSeconds:N1} s")));
-
-        await using var connection = await PostgresConnector.OpenAsync(target, cancellationToken).ConfigureAwait(false);
-        report("Counting rows", manifest.StoredBytes);
-        checks.Add(await CompareRowCountsAsync(connection, manifest, cancellationToken).ConfigureAwait(false));
-        report("Running the verification queries", manifest.StoredBytes);
-        checks.Add(await RunQueriesAsync(connection, request.VerificationQueries, cancellationToken).ConfigureAwait(false));
+        catch (OpsException e) when (restoreDuration is null && e.ErrorId is PostgresErrorIds.PgRestoreFailed or OpenPgpDecryptor.FailedErrorId or BackupErrorIds.ChecksumMismatch)
+        {
+            checks.Add(new IntegrityCheck(RestoreCheck, IntegrityCheckStatus.Failed, watch.Elapsed, e.Message, e.ErrorId));
+            checks.AddRange(SkippedAll($"the test restore failed ({e.ErrorId})", RowCountsCheck, QueriesCheck));
+        }
         return restoreDuration;
     }
 
@@ -410,7 +392,7 @@ public static partial class BackupIntegrityTest
         var restored = await TableRowCounts.CountAsync(connection, manifest.TableRowCounts.Keys, cancellationToken).ConfigureAwait(false);
         var differences = TableRowCounts.Differences(manifest.TableRowCounts, restored);
         return differences.Count > 0
-            ? new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", differences), TableRowCounts.MismatchErrorId)
+            ? new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", differences), PostgresErrorIds.RowCountMismatch)
             : new IntegrityCheck(RowCountsCheck, IntegrityCheckStatus.Passed, watch.Elapsed, string.Create(CultureInfo.InvariantCulture,
                 $"{restored.Count} tables, {restored.Values.Sum():N0} rows, as the manifest says"));
     }
@@ -438,7 +420,7 @@ public static partial class BackupIntegrityTest
             }
         }
         return failures.Count > 0
-            ? new IntegrityCheck(QueriesCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", failures), VerificationQueryFailedErrorId)
+            ? new IntegrityCheck(QueriesCheck, IntegrityCheckStatus.Failed, watch.Elapsed, string.Join("; ", failures), VerificationErrorIds.VerificationQueryFailed)
             : new IntegrityCheck(QueriesCheck, IntegrityCheckStatus.Passed, watch.Elapsed, $"{queries.Count} of {queries.Count} returned a row (and true where boolean)");
     }
 }
