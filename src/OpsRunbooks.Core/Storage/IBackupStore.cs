@@ -10,13 +10,20 @@ public interface IBackupStore
     /// <summary>A human-readable location such as "local:/var/backups" or "s3://bucket/prefix".</summary>
     string Location { get; }
 
-    /// <summary>Starts writing an artifact. Nothing is visible under <paramref name="name"/> until it completes.</summary>
+    /// <summary>
+    /// Starts writing an artifact. Nothing is visible under <paramref name="name"/> until it completes, and an
+    /// existing object of that name is never written over (StoreObjectExists). Completing it confirms that the
+    /// store holds what was sent (StoreContentMismatch otherwise, with what was written removed).
+    /// </summary>
     Task<IArtifactUpload> BeginUploadAsync(string name, IReadOnlyDictionary<string, string> metadata, CancellationToken cancellationToken);
 
-    /// <summary>Writes a small object in one piece, atomically: readers see all of it or none of it.</summary>
+    /// <summary>
+    /// Writes a small object in one piece, atomically: readers see all of it or none of it. Never over an
+    /// existing object (StoreObjectExists); what the store then holds is checked against what was sent.
+    /// </summary>
     Task WriteObjectAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
-    /// <summary>Lists completed objects whose names start with <paramref name="prefix"/>.</summary>
+    /// <summary>Lists completed objects whose names start with <paramref name="prefix"/>; one removed meanwhile is left out.</summary>
     IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken);
 
     Task<Stream> OpenReadAsync(string name, CancellationToken cancellationToken);

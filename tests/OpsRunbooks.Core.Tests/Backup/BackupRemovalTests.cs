@@ -28,6 +28,17 @@ public sealed class BackupRemovalTests : IDisposable
     }
 
     [Fact]
+    public async Task RemovingABackupAnotherRunRemovedAlreadyIsNotAnError()
+    {
+        var backup = await WriteAsync(_store, "app", Utc(2025, 6, 1));
+        await BackupRemoval.RemoveAsync(backup, CancellationToken.None);
+        await BackupRemoval.RemoveAsync(backup, CancellationToken.None);
+        Directory.Delete(Path.Combine(_root, "app"));
+        await BackupRemoval.RemoveAsync(backup, CancellationToken.None);
+        Assert.Empty(Files());
+    }
+
+    [Fact]
     public async Task TheManifestGoesFirst()
     {
         var backup = await WriteAsync(_store, "app", Utc(2025, 6, 1));

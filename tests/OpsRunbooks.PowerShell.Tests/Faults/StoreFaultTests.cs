@@ -227,6 +227,39 @@ public sealed class StoreFaultTests(ServicesFixture services)
         Assert.Contains("both Path and S3Bucket", error.ToString(), StringComparison.Ordinal);
     }
 
+    // ---------------------------------------------------------------------------------------------
+    // 9. Two retention runs at once.
+
+    [Fact]
+    public void TwoRemovalsOfTheSameBackupsAtOnceBothSucceed()
+    {
+        using var store = new LocalTestStore();
+        const int count = 300;
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"racing_20260301T0200{i / 1000:D2}{i % 1000:D3}Z_{i:x8}";
+            Directory.CreateDirectory(Path.Combine(store.Path, "racing"));
+            store.WriteText($"racing/{id}.dump.pgp", "artifact");
+            store.WriteText($"racing/{id}.manifest.json", $$"""
+                { "id": "{{id}}", "database": "racing", "startedUtc": "2026-03-01T02:00:00Z", "finishedUtc": "2026-03-01T02:01:00Z",
+                  "storedBytes": 8, "dumpBytes": 8, "sha256": "{{new string('0', 64)}}",
+                  "artifactName": "racing/{{id}}.dump.pgp", "manifestName": "racing/{{id}}.manifest.json" }
+                """);
+        }
+        using var one = new EngineSession();
+        using var two = new EngineSession();
+        const string removeAll = "$store = New-BackupStore -Path $args[0]; Get-DatabaseBackup -Store $store | Remove-DatabaseBackup -Confirm:$false";
+        using var first = one.CreateShell();
+        using var second = two.CreateShell();
+        first.AddScript(removeAll).AddArgument(store.Path);
+        second.AddScript(removeAll).AddArgument(store.Path);
+        var running = new[] { (first, first.BeginInvoke()), (second, second.BeginInvoke()) };
+
+        foreach (var (shell, handle) in running)
+            EngineSession.Collect(shell, () => shell.EndInvoke(handle)).EnsureSuccess();
+        Assert.Empty(store.ObjectNames());
+    }
+
     private static Dictionary<string, (string Status, string Detail)> Rows(PSObject test) =>
         ((IEnumerable)test.Properties["Capabilities"].Value).Cast<object>().Select(PSObject.AsPSObject)
             .ToDictionary(r => (string)r.Properties["Capability"].Value, r => (r.Properties["Status"].Value.ToString()!, (string)r.Properties["Detail"].Value));

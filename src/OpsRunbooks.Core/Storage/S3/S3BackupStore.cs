@@ -153,9 +153,14 @@ public sealed class S3BackupStore : IBackupStore, IDisposable
     }
 
     internal OpsException ContentMismatch(string key, long sent, long stored) =>
+        Mismatch(key, $"{Location} holds {stored:N0} bytes for '{key}' where {sent:N0} were sent");
+
+    internal OpsException PartMismatch(string key, int partNumber, int length, string md5, string etag) =>
+        Mismatch(key, $"{Location} answered part {partNumber} of '{key}' ({length:N0} bytes, MD5 {md5.ToLowerInvariant()}) with the ETag {etag}");
+
+    private OpsException Mismatch(string key, string what) =>
         new(StorageErrorIds.StoreContentMismatch, FailureKind.IntegrityFailed,
-            $"{Location} holds {stored:N0} bytes for '{key}' where {sent:N0} were sent: the server changed what it was given, so it is not a backup; "
-            + "what was written is removed. "
+            what + ": the server changed what it was given, so it is not kept as a backup (what was written is deleted, or its upload aborted). "
             + (Options.UseChunkEncoding
                 ? "This server seems to store aws-chunked bodies as they come: send plain bodies (New-BackupStore -DisableChunkEncoding, or ChunkEncoding = $false in the environment's Store). "
                 : "")

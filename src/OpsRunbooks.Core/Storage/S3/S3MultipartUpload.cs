@@ -144,6 +144,7 @@ internal sealed class S3MultipartUpload : IArtifactUpload
                     InputStream = new MemoryStream(buffer, 0, length, writable: false),
                     UseChunkEncoding = _store.Options.UseChunkEncoding,
                 }, token), _abort.Token).ConfigureAwait(false);
+                CheckPartETag(partNumber, buffer.AsSpan(0, length), response);
                 _etags[partNumber] = new PartETag(partNumber, response.ETag);
                 Interlocked.Add(ref _sentBytes, length);
             }
@@ -159,6 +160,22 @@ internal sealed class S3MultipartUpload : IArtifactUpload
                 _slots.Release();
             }
         }));
+    }
+
+    /// <summary>
+    /// A part stored unencrypted or with SSE-S3 has the MD5 of its bytes as ETag (with SSE-KMS or SSE-C it
+    /// has not, and is not compared): a different one means the server keeps other bytes than it was sent,
+    /// found at the first part instead of after the whole upload.
+    /// </summary>
+    private void CheckPartETag(int partNumber, ReadOnlySpan<byte> part, UploadPartResponse response)
+    {
+        if (response.ServerSideEncryptionMethod is { } encryption && encryption != ServerSideEncryptionMethod.None && encryption != ServerSideEncryptionMethod.AES256)
+            return;
+        var etag = response.ETag?.Trim('"') ?? "";
+        if (etag.Length != 32 || !etag.All(char.IsAsciiHexDigit)) return;
+        var md5 = Convert.ToHexString(System.Security.Cryptography.MD5.HashData(part));
+        if (!string.Equals(etag, md5, StringComparison.OrdinalIgnoreCase))
+            throw _store.PartMismatch(_key, partNumber, part.Length, md5, etag);
     }
 
     private sealed class PartStream(S3MultipartUpload upload) : WriteOnlyStream
