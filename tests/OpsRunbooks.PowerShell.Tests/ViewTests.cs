@@ -44,7 +44,7 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
             ("IntegrityCheck", "($backups[0] | Test-BackupIntegrity -Environment $environment).Checks",
                 r => r.Output.Select(c => new CheckView(c)).Select(c => c.ErrorId is null ? c.Detail : $"{c.ErrorId}: {c.Detail}")),
             ("RestoreResult", "$backups[1] | Restore-DatabaseBackup -Environment $environment -TargetDatabase $target -Confirm:$false",
-                r => r.Output.SelectMany(o => new[] { $"{o.Properties["TargetDatabase"].Value} {backups[1].Id} True False" })),
+                r => r.Output.SelectMany(o => new[] { $"{o.Properties["TargetDatabase"].Value} True False {backups[1].Id}" })),
             ("Store", "$store; New-BackupStore -S3Bucket acme-db-backups -Prefix production/eu -Region eu-west-1",
                 r => r.Output.Select(o => (string)o.Properties["Location"].Value)),
             ("OpsEnvironment", "$environment",

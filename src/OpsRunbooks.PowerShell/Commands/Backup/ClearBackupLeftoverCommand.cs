@@ -22,6 +22,7 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]

@@ -18,6 +18,7 @@ public sealed class TestBackupStoreCommand : OpsCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
     [EnvironmentTransformation]
+    [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
     protected override void ProcessRecord() => TryRun(() =>
