@@ -1,16 +1,18 @@
 namespace OpsRunbooks.TestSupport;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster on 127.0.0.1, started by tests/services/postgres.sh with seeded data.
+/// A throwaway PostgreSQL cluster on 127.0.0.1, started by tests/services/postgres.sh with seeded data: Debian's
+/// 15 by default, or 16, 17 or 18 from npm (see tests/services/install.sh).
 /// Starting fails loudly when the server cannot run: tests that need it must not pass without it.
 /// </summary>
 public sealed class PostgresService : IAsyncDisposable
 {
     private readonly string _directory;
 
-    private PostgresService(string directory, IReadOnlyDictionary<string, string> settings)
+    private PostgresService(string directory, int majorVersion, IReadOnlyDictionary<string, string> settings)
     {
         _directory = directory;
+        MajorVersion = majorVersion;
         Host = settings["PGHOST"];
         Port = int.Parse(settings["PGPORT"]);
         User = settings["PGUSER"];
@@ -23,19 +25,23 @@ public sealed class PostgresService : IAsyncDisposable
     public string User { get; }
     public string Password { get; }
     public string SeedDatabase { get; }
+    public int MajorVersion { get; }
 
     public static string Script => RepositoryPaths.Combine("tests", "services", "postgres.sh");
 
-    public static async Task<PostgresService> StartAsync()
+    /// <param name="majorVersion">15 (Debian's), 16, 17 or 18.</param>
+    /// <param name="statStatements">Load pg_stat_statements (shared_preload_libraries); CREATE EXTENSION stays the test's.</param>
+    public static async Task<PostgresService> StartAsync(int majorVersion = 15, bool statStatements = false)
     {
         var directory = Directory.CreateTempSubdirectory("opsrunbooks-pg-").FullName;
-        var result = await ProcessRunner.RunAsync("bash", [Script, "start", directory], timeout: TimeSpan.FromMinutes(3));
+        string[] arguments = [Script, "start", directory, "--version", majorVersion.ToString(), .. statStatements ? new[] { "--stat-statements" } : []];
+        var result = await ProcessRunner.RunAsync("bash", arguments, timeout: TimeSpan.FromMinutes(3));
         if (result.ExitCode != 0)
-            throw new InvalidOperationException($"PostgreSQL for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
+            throw new InvalidOperationException($"PostgreSQL {majorVersion} for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
         var settings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1].Trim());
-        return new PostgresService(directory, settings);
+        return new PostgresService(directory, majorVersion, settings);
     }
 
     /// <summary>Variables that point libpq programs (psql, pg_restore) at this server.</summary>

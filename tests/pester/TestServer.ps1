@@ -5,11 +5,12 @@ Starts a throwaway PostgreSQL server with seeded data and makes an OpenPGP key p
 .DESCRIPTION
 Dot-source it in BeforeAll after TestSupport.ps1; it sets $pg (the PG* values postgres.sh printed),
 $serverPort, $seedDatabase, $credential, $gnupgHome, $fingerprint, $publicKeyPath and $secretKeyPath
-there. Call Stop-TestServer in AfterAll.
+there. Call Stop-TestServer in AfterAll. To choose the server, set $testServerOptions before, e.g.
+@('--version', '18', '--stat-statements') (the options of postgres.sh start).
 #>
 
 $postgresDirectory = [System.IO.Directory]::CreateTempSubdirectory('opsrunbooks-pester-pg-').FullName
-$startOutput = & bash (Join-Path $repositoryRoot 'tests/services/postgres.sh') start $postgresDirectory
+$startOutput = & bash (Join-Path $repositoryRoot 'tests/services/postgres.sh') start $postgresDirectory @testServerOptions
 if ($LASTEXITCODE -ne 0) {
     throw "tests/services/postgres.sh start failed with exit code $LASTEXITCODE (run tests/services/install.sh first)."
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the throwaway test servers need: Debian's packages for tests/services/postgres.sh and
-# gpg, Node.js when absent, and the pinned S3-compatible server (tests/services/s3, from npm).
+# gpg, Node.js when absent, the pinned S3-compatible server (tests/services/s3, from npm) and the
+# PostgreSQL 16, 17 and 18 servers (tests/services/postgres-versions, from npm).
 # Idempotent: when everything is already installed it only checks and exits.
 # Usage: tests/services/install.sh [--no-s3]
-#   --no-s3   leave out the S3-compatible server and Node.js (the demo uses only PostgreSQL and gpg)
+#   --no-s3   leave out what comes from npm and Node.js (the demo uses only PostgreSQL 15 and gpg)
 set -euo pipefail
 
 with_s3=1
@@ -101,9 +102,32 @@ install_s3_server() {
     npm ci --prefix "$dir" --no-audit --no-fund >&2
 }
 
+# Server binaries (initdb, pg_ctl, postgres, contrib with pg_stat_statements) of newer major versions
+# for tests/services/postgres.sh --version N; they bring their own libraries. Their client programs are
+# not packaged: pg_dump and pg_restore stay Debian's 15.
+postgres_versions_run() {
+    local dir="$1" version
+    for version in 16 17 18; do
+        "$dir/node_modules/postgres-$version/native/bin/postgres" --version >/dev/null 2>&1 || return 1
+    done
+}
+
+install_postgres_versions() {
+    local dir
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/postgres-versions"
+    if postgres_versions_run "$dir"; then
+        log "PostgreSQL 16, 17 and 18 servers already installed"
+        return 0
+    fi
+    log "installing PostgreSQL 16, 17 and 18 servers from their lockfile"
+    npm ci --prefix "$dir" --no-audit --no-fund >&2
+    postgres_versions_run "$dir" || { log "a PostgreSQL 16-18 server in $dir does not run after npm ci"; exit 1; }
+}
+
 if ((with_s3)) && ! command -v npm >/dev/null; then
     PACKAGES+=(nodejs npm)
 fi
 install_packages
 ((with_s3 == 0)) || install_s3_server
+((with_s3 == 0)) || install_postgres_versions
 log "done"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL 15 clusters for tests and benchmarks.
+# Throwaway PostgreSQL clusters (15 from Debian, 16-18 from npm) for tests and benchmarks.
 #
 # Usage:
-#   postgres.sh start <dir> [--seed-scale N]   create + start a cluster in <dir> (empty or absent),
+#   postgres.sh start <dir> [--seed-scale N] [--version V] [--stat-statements]
+#                                              create + start a cluster in <dir> (empty or absent),
 #                                              create and seed database opsrunbooks_seed (scale N,
-#                                              default 1), write <dir>/connection.env and print it
+#                                              default 1), write <dir>/connection.env and print it;
+#                                              V is the major version (15, the default, 16, 17, 18);
+#                                              --stat-statements loads pg_stat_statements
 #   postgres.sh stop <dir>                     stop the cluster (immediate); exit 0 if not running
 #   postgres.sh resume <dir>                   start the cluster of an earlier `start` again, with its data,
 #                                              on its port (another free one if that is taken); print
@@ -19,7 +22,9 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly SCRIPT_DIR
 readonly SEED_SQL="$SCRIPT_DIR/seed.sql"
-readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+# Set by use_version: the server binaries of the cluster's major version.
+PG_BIN=""
+PG_VERSION=""
 # Servers never run as root (postgres refuses to); root callers (CI) get this system user.
 readonly OS_USER=opsrunbooks
 readonly DB_SUPERUSER=opsadmin
@@ -33,7 +38,7 @@ die() {
 }
 
 usage() {
-    sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -46,9 +51,26 @@ as_owner() {
     fi
 }
 
+# Chooses the server binaries of a major version: 15 is Debian's package, 16-18 the npm packages that
+# install.sh puts under tests/services/postgres-versions (client programs stay Debian's 15).
+use_version() {
+    case "$1" in
+        15) PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}" ;;
+        16 | 17 | 18) PG_BIN="$SCRIPT_DIR/postgres-versions/node_modules/postgres-$1/native/bin" ;;
+        *) die "version must be 15, 16, 17 or 18, got '$1'" ;;
+    esac
+    PG_VERSION="$1"
+}
+
+# The major version of the cluster in <dir>, from its data directory.
+use_version_of() {
+    [[ -r "$1/data/PG_VERSION" ]] || die "no cluster in $1 (no data/PG_VERSION)"
+    use_version "$(<"$1/data/PG_VERSION")"
+}
+
 require_pg_bin() {
     [[ -x "$PG_BIN/initdb" && -x "$PG_BIN/pg_ctl" ]] ||
-        die "PostgreSQL 15 binaries not found in $PG_BIN (run tests/services/install.sh)"
+        die "PostgreSQL $PG_VERSION binaries not found in $PG_BIN (run tests/services/install.sh)"
     command -v psql >/dev/null || die "psql not found (run tests/services/install.sh)"
 }
 
@@ -153,9 +175,22 @@ on_start_exit() {
 }
 
 cmd_start() {
-    local dir="" scale=1
+    local dir="" scale=1 version=15 stat_statements=0
     while (($#)); do
         case "$1" in
+            --version)
+                (($# >= 2)) || usage
+                version="$2"
+                shift 2
+                ;;
+            --version=*)
+                version="${1#*=}"
+                shift
+                ;;
+            --stat-statements)
+                stat_statements=1
+                shift
+                ;;
             --seed-scale)
                 (($# >= 2)) || usage
                 scale="$2"
@@ -175,6 +210,7 @@ cmd_start() {
     done
     [[ -n "$dir" ]] || usage
     require_scale "$scale"
+    use_version "$version"
     require_pg_bin
 
     if [[ -e "$dir" ]]; then
@@ -242,6 +278,9 @@ max_wal_senders = 5
 max_wal_size = '2GB'
 password_encryption = 'scram-sha-256'
 EOF
+        if ((stat_statements)); then
+            printf "shared_preload_libraries = 'pg_stat_statements'\n" | as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
+        fi
         offset=0
         [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
         log "starting server on 127.0.0.1:$port (attempt $attempt)"
@@ -290,6 +329,7 @@ cmd_resume() {
     [[ -d "$1/data" ]] || die "no cluster in $1: make one with 'postgres.sh start $1'"
     dir="$(cd "$1" && pwd -P)"
     data="$dir/data"
+    use_version_of "$dir"
     require_pg_bin
     load_connection_env "$dir"
     owner="$(stat -c %U "$data")"
@@ -333,6 +373,7 @@ cmd_stop() {
         log "no server running in $dir"
         return 0
     fi
+    use_version_of "$dir"
     [[ -x "$PG_BIN/pg_ctl" ]] || die "pg_ctl not found in $PG_BIN"
     data="$(cd "$data" && pwd -P)"
     cd "$data"
