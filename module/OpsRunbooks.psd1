@@ -22,6 +22,10 @@
         'Test-BackupStore'
         'Test-BackupIntegrity'
         'Test-HttpEndpoint'
+        'Test-TlsCertificate'
+        'Test-PostgresHealth'
+        'Test-DiskSpace'
+        'Invoke-HealthCheck'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -36,11 +36,14 @@ public interface IHealthCheckDefinition
     HealthCheck Create(OpsEnvironment environment);
 }
 
-/// <summary>The kinds of check the Health section accepts; an area adds its kind here (see health-api notes in the README).</summary>
+/// <summary>The kinds of check the Health section accepts; an area adds its kind at the end of the list.</summary>
 public static class HealthCheckKinds
 {
     public static readonly IReadOnlyList<HealthCheckKind> All =
     [
         new HttpEndpointCheckKind(),
+        new TlsCertificateCheckKind(),
+        new PostgresHealthCheckKind(),
+        new DiskSpaceCheckKind(),
     ];
 }
