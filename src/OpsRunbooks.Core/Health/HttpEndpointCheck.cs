@@ -82,7 +82,8 @@ public sealed class HttpEndpointCheck(HttpEndpointOptions options) : HealthCheck
         }
         catch (JsonException e)
         {
-            findings.Unhealthy($"the body is not valid JSON ({e.Message.Split(" Path:")[0].TrimEnd('.')}), so its '{property}' cannot be read: {Excerpt(body)}");
+            findings.Unhealthy(HealthFindings.Invariant(
+                $"the body is not valid JSON (at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}), so its '{property}' cannot be read: {Excerpt(body)}"));
             return;
         }
         using (document)
