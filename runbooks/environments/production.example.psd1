@@ -82,4 +82,38 @@
         RetentionMonthly          = 12
         RetentionKeepMinimum      = 3
     }
+
+    # The checks of Invoke-HealthCheck and runbooks/health/Invoke-MorningHealthCheck.ps1, run concurrently
+    # (ThrottleLimit at a time, 16 by default). Each kind is a list of entries; every key but the target is
+    # optional, and the values shown are the defaults. Timeout (each entry, default '00:00:10') bounds a check.
+    Health          = @{
+        ThrottleLimit = 16
+        # Test-HttpEndpoint: Unhealthy on another status, a body whose JsonProperty is not ExpectedValue (or
+        # is not JSON), or no answer; Degraded when slower than MaximumLatency.
+        Http     = @(
+            @{ Uri = 'https://api.example.com/health'; ExpectedStatus = 200; JsonProperty = 'status'; ExpectedValue = 'healthy'
+               MaximumLatency = '00:00:00.500' }
+            @{ Uri = 'https://api.example.com/health/live' }
+        )
+        # Test-TlsCertificate: Degraded within WarningDays of expiry, Unhealthy within CriticalDays, expired, for
+        # another name or not trusted (CertificateAuthority: a root to trust for an internal service).
+        Tls      = @(
+            @{ HostName = 'api.example.com'; Port = 443; WarningDays = 30; CriticalDays = 7 }
+        )
+        # Test-PostgresHealth of a DatabaseServers entry; durations are hours:minutes:seconds.
+        Postgres = @(
+            @{ Server = 'primary'; DegradedConnectionPercent = 80; UnhealthyConnectionPercent = 90
+               DegradedQueryDuration = '00:05:00'; UnhealthyQueryDuration = '00:10:00'; IdleInTransactionDuration = '00:05:00'
+               DegradedLagBytes = 1048576; UnhealthyLagBytes = 104857600; MinimumCacheHitPercent = 95
+               DegradedWraparoundPercent = 50; UnhealthyWraparoundPercent = 75 }
+        )
+        # Test-DiskSpace: Degraded under DegradedFreePercent of space or inodes free, Unhealthy under
+        # UnhealthyFreePercent; here, or on ComputerName over SSH with a key (its host key recorded in
+        # KnownHostsPath, by default ~/.config/opsrunbooks/known_hosts).
+        Disk     = @(
+            @{ Path = '/var/lib/postgresql'; DegradedFreePercent = 20; UnhealthyFreePercent = 10 }
+            @{ Path = '/var/backups'; ComputerName = 'backup1.internal.example'; Port = 22; User = 'ops'
+               KeyFile = '/etc/opsrunbooks/id_ed25519' }
+        )
+    }
 }

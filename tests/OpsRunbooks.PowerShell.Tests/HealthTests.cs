@@ -100,6 +100,19 @@ public sealed partial class HealthTests(ServicesFixture services, HealthFixture 
     }
 
     [Fact]
+    public async Task PostgresEighteenIsCheckedTheSameWay()
+    {
+        await using var postgres = await PostgresService.StartAsync(majorVersion: 18);
+        _session.SetVariable("credential", new System.Management.Automation.PSCredential(postgres.User, Secure(postgres.Password)));
+        const string test = "Test-PostgresHealth -Server $args[0] -Port $args[1] -Credential $credential";
+        var healthy = Single(test, postgres.Host, postgres.Port);
+        AssertStatus(healthy, "Healthy", "PostgreSQL 18");
+        Assert.Equal(0L, Convert.ToInt64(healthy.Measured["Standbys"]));
+        AssertStatus(Single(test + " -DegradedConnectionPercent 1 -UnhealthyConnectionPercent 2", postgres.Host, postgres.Port),
+            "Unhealthy", "connections in use");
+    }
+
+    [Fact]
     public void APostgresServerThatDoesNotAnswerIsUnhealthyAndAServerNotInTheEnvironmentIsAnError()
     {
         _session.SetVariable("credential", new System.Management.Automation.PSCredential("nobody", Secure("nothing")));
