@@ -3,7 +3,7 @@
 
 Usage: health-endpoints.py <dir>
 Serves HTTP on one free port and HTTPS (the certificate <dir>/tls.crt with key <dir>/tls.key) on another,
-both answering GET /healthy with {"status":"healthy"} at once and GET /slow/<ms> with the same after <ms>
+both answering GET /healthy (any query) with {"status":"healthy"} at once and GET /slow/<ms> with the same after <ms>
 milliseconds; each request on its own thread. Writes "HTTP_PORT=<n>" and "TLS_PORT=<n>" to <dir>/ports.env
 once both listen, and runs until it is terminated.
 """
@@ -16,11 +16,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class Server(ThreadingHTTPServer):
+    # Fifty checks connect at once: the default backlog of 5 would drop some of them.
+    request_queue_size = 128
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        if self.path.startswith("/slow/"):
-            time.sleep(int(self.path[len("/slow/"):]) / 1000)
-        elif self.path != "/healthy":
+        path = self.path.split("?")[0]
+        if path.startswith("/slow/"):
+            time.sleep(int(path[len("/slow/"):]) / 1000)
+        elif path != "/healthy":
             self.send_error(404)
             return
         body = json.dumps({"status": "healthy"}).encode()
@@ -36,8 +42,8 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     directory = sys.argv[1]
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    https = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    http = Server(("127.0.0.1", 0), Handler)
+    https = Server(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(directory, "tls.crt"), os.path.join(directory, "tls.key"))
     https.socket = context.wrap_socket(https.socket, server_side=True)
