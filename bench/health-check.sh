@@ -121,7 +121,8 @@ report="$(
     printf '**Median: all 50 in %s s against %s s for the slowest alone: %s × (target 1.5 ×: %s).**\n\n' \
         "$all_median" "$single_median" "$(ratio "$all_median" "$single_median")" "$verdict"
     printf 'Results that were not Healthy (the warnings of all rounds, counted):\n\n```\n%s\n```\n\n' \
-        "$(grep -v '^BENCH-RESULT' "$work/once.err" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g; s/?n=[0-9]*//' | sort | uniq -c | sort -rn | head -n 20)"
+        "$(grep -v '^BENCH-RESULT' "$work/once.err" | sed 's/127\.0\.0\.1:[0-9]*/127.0.0.1:PORT/g; s/?n=[0-9]*//' | sort | uniq -c | sort -rn | head -n 20 |
+            grep . || echo '(none)')"
     machine_section "$(command -v psql)" "Endpoints: Python $(python3 --version 2>&1 | cut -d' ' -f2) ThreadingHTTPServer"
 )"
 mkdir -p "$(dirname "$output")"
