@@ -137,8 +137,8 @@ public sealed partial class HealthTests(ServicesFixture services, HealthFixture 
         var unhealthy = Single("Test-DiskSpace -Path $args[0]", disk.Path);
         AssertStatus(unhealthy, "Unhealthy", "8.2 % of the space is free (84 KiB of 1 MiB), under 10 %");
 
-        // The same numbers over SSH, from the same machine.
-        var remote = Single("Test-DiskSpace -Path $args[0] -ComputerName $args[1] -Port $args[2] -User $args[3] -KeyFile $args[4] -KnownHostsPath $args[5]",
+        // The same numbers over SSH, from the same machine; a busy machine may take long to log in.
+        var remote = Single("Test-DiskSpace -Path $args[0] -ComputerName $args[1] -Port $args[2] -User $args[3] -KeyFile $args[4] -KnownHostsPath $args[5] -Timeout 00:01:00",
             disk.Path, fixture.Ssh.Host, fixture.Ssh.Port, fixture.Ssh.User, fixture.Ssh.KeyFile, fixture.KnownHosts);
         Assert.Equal($"{fixture.Ssh.Host}:{disk.Path}", remote.Target);
         Assert.Equal(unhealthy.Reason, remote.Reason);
@@ -150,7 +150,7 @@ public sealed partial class HealthTests(ServicesFixture services, HealthFixture 
         AssertStatus(Single("Test-DiskSpace -Path $args[0]", disk.Path), "Degraded", "15 % of the inodes are free (15 of 100), under 20 %");
 
         AssertStatus(Single("Test-DiskSpace -Path $args[0]", Path.Combine(disk.Path, "missing")), "Unhealthy", "cannot be read");
-        AssertStatus(Single("Test-DiskSpace -Path / -ComputerName $args[0] -Port $args[1] -User $args[2] -KeyFile $args[3] -KnownHostsPath $args[4]",
+        AssertStatus(Single("Test-DiskSpace -Path / -ComputerName $args[0] -Port $args[1] -User $args[2] -KeyFile $args[3] -KnownHostsPath $args[4] -Timeout 00:01:00",
             fixture.Ssh.Host, fixture.Ssh.Port, fixture.Ssh.User, fixture.Ssh.KeyFile, Path.Combine(fixture.Directory, "empty_known_hosts")),
             "Unhealthy", "is not in");
     }

@@ -113,8 +113,9 @@ public sealed class ModuleTests
         var defaults = lines.Where(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(defaults);
         Assert.All(defaults, line => Assert.NotEqual("Default value", line.Trim()));
+        // -Port is PostgreSQL's where the cmdlet takes -Server; a TLS or SSH port has its own default.
         var port = lines.FindIndex(l => l.Trim() == "-Port <int>");
-        if (port >= 0)
+        if (port >= 0 && lines.Any(l => l.Trim().StartsWith("-Server <", StringComparison.Ordinal)))
             Assert.Equal("Default value                5432", lines.Skip(port).First(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).Trim());
 
         var info = (CmdletInfo)session.Invoke("Get-Command $args[0]", cmdlet).EnsureSuccess().Output.Single().BaseObject;
