@@ -11,6 +11,7 @@ public static class ScaleTargetDrivers
     /// <summary>Every driver; a driver adds itself here (one line each, so branches merge cleanly).</summary>
     public static readonly IReadOnlyList<IScaleTargetDriver> All =
     [
+        new Supervisor.SupervisorTargetDriver(),
     ];
 
     /// <summary>The keys every target table has, whatever its driver.</summary>
