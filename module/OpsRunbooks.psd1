@@ -21,6 +21,7 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Test-HttpEndpoint'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

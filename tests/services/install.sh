@@ -18,7 +18,9 @@ esac
 
 # postgresql-15 brings the server binaries under /usr/lib/postgresql/15/bin;
 # util-linux provides runuser and flock, procps provides ps/pkill for diagnostics.
-readonly PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+# tests/services/redis.sh: the server and redis-cli.
+PACKAGES+=(redis-server redis-tools)
 
 # A drop-in read by postgresql-common's createcluster.conf (include_dir): it stops the
 # postgresql-15 postinst from creating (and so starting) Debian's default `main` cluster,

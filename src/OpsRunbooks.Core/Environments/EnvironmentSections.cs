@@ -9,5 +9,6 @@ public static class EnvironmentSections
     public static readonly IReadOnlyList<IEnvironmentSection> All =
     [
         new Scaling.ScalingEnvironmentSection(),
+        new Health.HealthEnvironmentSection(),
     ];
 }
