@@ -10,5 +10,6 @@ public static class EnvironmentSections
     [
         new Scaling.ScalingEnvironmentSection(),
         new Health.HealthEnvironmentSection(),
+        new Journal.JournalEnvironmentSection(),
     ];
 }
