@@ -22,6 +22,7 @@
         'Test-BackupStore'
         'Test-BackupIntegrity'
         'Invoke-RemoteCommand'
+        'Test-HttpEndpoint'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

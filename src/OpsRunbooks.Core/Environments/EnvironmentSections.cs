@@ -6,5 +6,10 @@ namespace OpsRunbooks.Environments;
 /// </summary>
 public static class EnvironmentSections
 {
-    public static readonly IReadOnlyList<IEnvironmentSection> All = [];
+    public static readonly IReadOnlyList<IEnvironmentSection> All =
+    [
+        new Scaling.ScalingEnvironmentSection(),
+        new Health.HealthEnvironmentSection(),
+        new Journal.JournalEnvironmentSection(),
+    ];
 }

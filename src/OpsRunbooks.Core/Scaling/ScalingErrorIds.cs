@@ -1,0 +1,18 @@
+namespace OpsRunbooks.Scaling;
+
+/// <summary>The error ids of the scaling area: one place, spelled once, so scripts can rely on them.</summary>
+public static class ScalingErrorIds
+{
+    // Scale targets and their definitions.
+    public const string ScaleTargetDriverUnknown = "ScaleTargetDriverUnknown";
+    public const string ScaleTargetNotFound = "ScaleTargetNotFound";
+    public const string ScalingSectionMissing = "ScalingSectionMissing";
+    public const string ScaleTargetUnreachable = "ScaleTargetUnreachable";
+    public const string ScaleTargetRefused = "ScaleTargetRefused";
+
+    // Changing a target's count.
+    public const string ScaleOutOfBounds = "ScaleOutOfBounds";
+    public const string ScaleAboveCeiling = "ScaleAboveCeiling";
+    public const string ScaleNotConverged = "ScaleNotConverged";
+    public const string ScaleRolledBack = "ScaleRolledBack";
+}
