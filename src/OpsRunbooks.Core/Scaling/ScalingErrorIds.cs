@@ -15,4 +15,10 @@ public static class ScalingErrorIds
     public const string ScaleAboveCeiling = "ScaleAboveCeiling";
     public const string ScaleNotConverged = "ScaleNotConverged";
     public const string ScaleRolledBack = "ScaleRolledBack";
+
+    // Docker drivers: Swarm, Compose and SshCommand targets.
+    public const string SwarmServiceNotFound = "SwarmServiceNotFound";
+    public const string SwarmServiceNotReplicated = "SwarmServiceNotReplicated";
+    public const string ScaleCommandFailed = "ScaleCommandFailed";
+    public const string ScaleCountUnreadable = "ScaleCountUnreadable";
 }

@@ -12,6 +12,9 @@ public static class ScaleTargetDrivers
     public static readonly IReadOnlyList<IScaleTargetDriver> All =
     [
         new Supervisor.SupervisorTargetDriver(),
+        new Swarm.SwarmTargetDriver(),
+        new Compose.ComposeTargetDriver(),
+        new SshCommand.SshCommandTargetDriver(),
     ];
 
     /// <summary>The keys every target table has, whatever its driver.</summary>
