@@ -44,6 +44,10 @@ internal sealed class SwarmScaleTarget : IScaleTarget
 
         foreach (var task in tasks.Where(t => t.DesiredState != TaskState.Running && t.Status?.ContainerStatus?.ExitCode == KilledExitCode))
             _killed.Add(TaskName(task));
+        // Swarm may delete a removed task before it is seen; its container, named service.slot.taskid, stays a while longer.
+        if (_tasksBeforeRequest is not null)
+            foreach (var name in await KilledContainersAsync(service, cancellationToken))
+                _killed.Add(name);
 
         return new ScaleState(
             Desired: desired,
@@ -117,6 +121,38 @@ internal sealed class SwarmScaleTarget : IScaleTarget
         {
             throw described;
         }
+    }
+
+    private async Task<IEnumerable<string>> KilledContainersAsync(SwarmService service, CancellationToken cancellationToken)
+    {
+        IList<ContainerListResponse> containers;
+        try
+        {
+            containers = await _docker.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [$"com.docker.swarm.service.id={service.ID}"] = true },
+                    ["exited"] = new Dictionary<string, bool> { [KilledExitCode.ToString()] = true },
+                },
+            }, cancellationToken);
+        }
+        catch (Exception e) when (Describe(e, "list the containers of") is { } described)
+        {
+            throw described;
+        }
+        return containers
+            .Where(c => c.Labels.TryGetValue("com.docker.swarm.task.id", out var task) && _tasksBeforeRequest!.Contains(task))
+            .Select(c => c.Labels.TryGetValue("com.docker.swarm.task.name", out var name) ? name : c.ID)
+            .Select(ShortTaskName);
+    }
+
+    /// <summary>"service.2.fadi4dfmcw7n5pbkputune4ew" as <see cref="TaskName"/> spells it: the task id cut to 12.</summary>
+    private static string ShortTaskName(string taskName)
+    {
+        var dot = taskName.LastIndexOf('.');
+        return dot < 0 || taskName.Length - dot - 1 <= 12 ? taskName : taskName[..(dot + 13)];
     }
 
     /// <summary>
