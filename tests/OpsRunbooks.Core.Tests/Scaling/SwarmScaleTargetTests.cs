@@ -82,7 +82,7 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
         try
         {
             var targets = Enumerable.Range(0, 4).Select(_ => Target(service).Open()).ToArray();
-            var labels = Enumerable.Range(0, 4).Select(i => _docker.DockerAsync("service", "update", "--detach", "--label-add", $"concurrent{i}=yes", service));
+            var labels = Enumerable.Range(0, 4).Select(i => LabelAsync(service, $"concurrent{i}=yes"));
             var scales = targets.Select(t => t.ScaleAsync(2, CancellationToken.None));
 
             await Task.WhenAll([.. labels, .. scales]);
@@ -95,6 +95,22 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
         finally
         {
             await _docker.RemoveServiceAsync(service);
+        }
+    }
+
+    /// <summary>The docker CLI does not retry an update that another one made stale: this does, as an operator would.</summary>
+    private async Task LabelAsync(string service, string label)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _docker.DockerAsync("service", "update", "--detach", "--label-add", label, service);
+                return;
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("update out of sequence") && attempt < 20)
+            {
+            }
         }
     }
 

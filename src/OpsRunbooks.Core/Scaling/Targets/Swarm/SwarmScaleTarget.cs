@@ -40,7 +40,7 @@ internal sealed class SwarmScaleTarget : IScaleTarget
         var service = await InspectAsync(cancellationToken);
         var tasks = await TasksAsync(service, cancellationToken);
         var desired = (int)(service.Spec.Mode.Replicated.Replicas ?? 0);
-        var currentSpec = JsonSerializer.Serialize(service.Spec.TaskTemplate);
+        var currentSpec = SpecIdentity(service.Spec.TaskTemplate);
 
         foreach (var task in tasks.Where(t => t.DesiredState != TaskState.Running && t.Status?.ContainerStatus?.ExitCode == KilledExitCode))
             _killed.Add(TaskName(task));
@@ -53,7 +53,7 @@ internal sealed class SwarmScaleTarget : IScaleTarget
             Desired: desired,
             Running: tasks.Count(t => t.Status?.State == TaskState.Running),
             Ready: tasks.Count(t => t.DesiredState == TaskState.Running && t.Status?.State == TaskState.Running &&
-                                    JsonSerializer.Serialize(t.Spec) == currentSpec),
+                                    SpecIdentity(t.Spec) == currentSpec),
             Stopping: tasks.Count(t => t.DesiredState != TaskState.Running && IsActive(t.Status?.State)),
             Failures: Failures(tasks, desired),
             Killed: [.. _killed.Order()]);
@@ -171,6 +171,19 @@ internal sealed class SwarmScaleTarget : IScaleTarget
                          (t.Status.ContainerStatus is { ExitCode: not 0 } container ? $", exit code {container.ExitCode}" : ""))
             .ToArray();
     }
+
+    /// <summary>
+    /// What makes a task one of the current spec: its image, command, arguments and environment, and the force-update
+    /// counter. Swarm leaves other fields (restart policy, grace period) out of the copy a task keeps.
+    /// </summary>
+    private static string SpecIdentity(TaskSpec? spec) => JsonSerializer.Serialize(new
+    {
+        spec?.ContainerSpec?.Image,
+        spec?.ContainerSpec?.Command,
+        spec?.ContainerSpec?.Args,
+        spec?.ContainerSpec?.Env,
+        spec?.ForceUpdate,
+    });
 
     private string TaskName(TaskResponse task) => $"{_settings.Service}.{task.Slot}.{task.ID[..Math.Min(12, task.ID.Length)]}";
 
