@@ -15,4 +15,5 @@ public static class ScalingErrorIds
     public const string ScaleAboveCeiling = "ScaleAboveCeiling";
     public const string ScaleNotConverged = "ScaleNotConverged";
     public const string ScaleRolledBack = "ScaleRolledBack";
+    public const string ScaleParameterInvalid = "ScaleParameterInvalid";
 }
