@@ -22,6 +22,9 @@
         'Test-BackupStore'
         'Test-BackupIntegrity'
         'Test-HttpEndpoint'
+        'New-WorkerScaleTarget'
+        'Get-WorkerScale'
+        'Set-WorkerScale'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
