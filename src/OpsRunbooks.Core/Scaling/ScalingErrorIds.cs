@@ -15,4 +15,12 @@ public static class ScalingErrorIds
     public const string ScaleAboveCeiling = "ScaleAboveCeiling";
     public const string ScaleNotConverged = "ScaleNotConverged";
     public const string ScaleRolledBack = "ScaleRolledBack";
+
+    // Queues and scale recommendations.
+    public const string RedisServerMissing = "RedisServerMissing";
+    public const string QueueNamesMissing = "QueueNamesMissing";
+    public const string QueueDepthMissing = "QueueDepthMissing";
+    public const string CurrentReplicasUnknown = "CurrentReplicasUnknown";
+    public const string RecommendationStateInvalid = "RecommendationStateInvalid";
+    public const string RecommendationStateBusy = "RecommendationStateBusy";
 }
