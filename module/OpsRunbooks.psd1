@@ -22,6 +22,9 @@
         'Test-BackupStore'
         'Test-BackupIntegrity'
         'Test-HttpEndpoint'
+        'Get-QueueDepth'
+        'Get-WorkerScaleRecommendation'
+        'Test-RedisHealth'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

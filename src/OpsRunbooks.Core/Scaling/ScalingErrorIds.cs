@@ -23,4 +23,6 @@ public static class ScalingErrorIds
     public const string CurrentReplicasUnknown = "CurrentReplicasUnknown";
     public const string RecommendationStateInvalid = "RecommendationStateInvalid";
     public const string RecommendationStateBusy = "RecommendationStateBusy";
+    public const string ScalePolicyInvalid = "ScalePolicyInvalid";
+    public const string RecommendationStateUnwritable = "RecommendationStateUnwritable";
 }

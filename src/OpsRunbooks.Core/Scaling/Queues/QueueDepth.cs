@@ -36,6 +36,12 @@ public sealed record QueueDepth
     /// <summary>The server the queue was read from, as host:port[/db].</summary>
     public required string Redis { get; init; }
 
+    /// <summary>The server's used_memory in bytes when the queue was read.</summary>
+    public long? RedisUsedMemory { get; init; }
+
+    /// <summary>The server's maxmemory in bytes; 0 when it has no limit.</summary>
+    public long? RedisMaxMemory { get; init; }
+
     /// <summary>The environment the server came from, for the next cmdlet of the pipeline; null when given by -Redis.</summary>
     public string? Environment { get; init; }
 

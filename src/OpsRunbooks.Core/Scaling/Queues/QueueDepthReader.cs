@@ -22,11 +22,21 @@ public static class QueueDepthReader
         {
             var batch = database.CreateBatch();
             var probes = request.Queues.Select(queue => new Probe(batch, queue, request.Layout, QueueKeys.For(request.Layout, queue, request.KeyPrefix))).ToArray();
+            // The server's memory rides along, for the scale recommendation's guardrail.
+            var memory = batch.ExecuteAsync("INFO", "memory");
             batch.Execute();
-            await Task.WhenAll(probes.SelectMany(probe => probe.Replies)).ConfigureAwait(false);
+            await Task.WhenAll(probes.SelectMany(probe => probe.Replies).Append(memory)).ConfigureAwait(false);
             var measuredAt = request.Clock.GetUtcNow();
-            return probes.Select(probe => probe.Depth(connection.Endpoint.ToString(), request.Environment, measuredAt)).ToArray();
+            var info = ParseInfo(memory.Result.ToString());
+            var server = new ServerMemory(RedisConnection.InfoNumber(info, "used_memory"), RedisConnection.InfoNumber(info, "maxmemory"));
+            return probes.Select(probe => probe.Depth(connection.Endpoint.ToString(), request.Environment, measuredAt, server)).ToArray();
         }, cancellationToken);
+
+    private static Dictionary<string, string> ParseInfo(string text) => text.Split('\n')
+        .Select(line => line.TrimEnd('\r').Split(':', 2)).Where(parts => parts.Length == 2 && !parts[0].StartsWith('#'))
+        .GroupBy(parts => parts[0]).ToDictionary(group => group.Key, group => group.Last()[1], StringComparer.Ordinal);
+
+    private sealed record ServerMemory(long? Used, long? Max);
 
     /// <summary>The commands of one queue, queued in the batch, and what their replies mean.</summary>
     private sealed class Probe
@@ -69,7 +79,7 @@ public static class QueueDepthReader
         public IEnumerable<Task> Replies => new Task?[] { _pendingSortedSetLength, _bullOldestTimestamp, _delayed, _reserved, _retrying, _known }
             .Concat(_pendingLengths).Concat(_nextJobs).OfType<Task>();
 
-        public QueueDepth Depth(string redis, string? environment, DateTimeOffset measuredAt)
+        public QueueDepth Depth(string redis, string? environment, DateTimeOffset measuredAt, ServerMemory memory)
         {
             var enqueuedAt = _bullOldestTimestamp is { } script
                 ? EnqueueTime.FromText(script.Result.IsNull ? null : script.Result.ToString())
@@ -86,6 +96,8 @@ public static class QueueDepthReader
                 OldestPendingAge = enqueuedAt is { } at ? (measuredAt > at ? measuredAt - at : TimeSpan.Zero) : null,
                 Known = _known?.Result,
                 Redis = redis,
+                RedisUsedMemory = memory.Used,
+                RedisMaxMemory = memory.Max,
                 Environment = environment,
                 MeasuredAt = measuredAt,
             };
