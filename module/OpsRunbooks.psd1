@@ -25,6 +25,9 @@
         'New-WorkerScaleTarget'
         'Get-WorkerScale'
         'Set-WorkerScale'
+        'Get-QueueDepth'
+        'Get-WorkerScaleRecommendation'
+        'Test-RedisHealth'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
