@@ -21,6 +21,7 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Invoke-RemoteCommand'
         'Test-HttpEndpoint'
         'New-WorkerScaleTarget'
         'Get-WorkerScale'

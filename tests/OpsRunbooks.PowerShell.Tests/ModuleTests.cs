@@ -114,8 +114,10 @@ public sealed class ModuleTests
         Assert.NotEmpty(defaults);
         Assert.All(defaults, line => Assert.NotEqual("Default value", line.Trim()));
         var port = lines.FindIndex(l => l.Trim() == "-Port <int>");
+        // -Port is PostgreSQL's except where the cmdlet talks to another server (SSH).
+        var expectedPort = cmdlet == "Invoke-RemoteCommand" ? 22 : 5432;
         if (port >= 0)
-            Assert.Equal("Default value                5432", lines.Skip(port).First(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).Trim());
+            Assert.Equal($"Default value                {expectedPort}", lines.Skip(port).First(l => l.TrimStart().StartsWith("Default value", StringComparison.Ordinal)).Trim());
 
         var info = (CmdletInfo)session.Invoke("Get-Command $args[0]", cmdlet).EnsureSuccess().Output.Single().BaseObject;
 

@@ -26,4 +26,10 @@ public static class ScalingErrorIds
     public const string RecommendationStateBusy = "RecommendationStateBusy";
     public const string ScalePolicyInvalid = "ScalePolicyInvalid";
     public const string RecommendationStateUnwritable = "RecommendationStateUnwritable";
+
+    // Docker drivers: Swarm, Compose and SshCommand targets.
+    public const string SwarmServiceNotFound = "SwarmServiceNotFound";
+    public const string SwarmServiceNotReplicated = "SwarmServiceNotReplicated";
+    public const string ScaleCommandFailed = "ScaleCommandFailed";
+    public const string ScaleCountUnreadable = "ScaleCountUnreadable";
 }

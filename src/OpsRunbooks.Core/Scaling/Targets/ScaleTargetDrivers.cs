@@ -13,6 +13,9 @@ public static class ScaleTargetDrivers
     [
         new Supervisor.SupervisorTargetDriver(),
         new Kubernetes.KubernetesTargetDriver(),
+        new Swarm.SwarmTargetDriver(),
+        new Compose.ComposeTargetDriver(),
+        new SshCommand.SshCommandTargetDriver(),
     ];
 
     /// <summary>The keys every target table has, whatever its driver.</summary>
