@@ -23,6 +23,12 @@
         'Test-BackupIntegrity'
         'Invoke-RemoteCommand'
         'Test-HttpEndpoint'
+        'New-WorkerScaleTarget'
+        'Get-WorkerScale'
+        'Set-WorkerScale'
+        'Get-QueueDepth'
+        'Get-WorkerScaleRecommendation'
+        'Test-RedisHealth'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -57,13 +57,13 @@ public sealed class RedisService : IAsyncDisposable
             : output;
     }
 
-    /// <summary>Runs commands given one a line (redis-cli's pipe input), for bulk test data.</summary>
-    public async Task PipeAsync(IEnumerable<string[]> commands)
+    /// <summary>Runs commands, one a line through redis-cli's standard input, in logical database <paramref name="database"/>: bulk test data.</summary>
+    public async Task PipeAsync(IEnumerable<string[]> commands, int database = 0)
     {
         var file = Path.Combine(_directory, $"commands-{Guid.NewGuid():N}.txt");
         await File.WriteAllLinesAsync(file, commands.Select(c => string.Join(' ', c.Select(Quote))));
         var environment = new Dictionary<string, string> { ["REDISCLI_AUTH"] = Password ?? "" };
-        var result = await ProcessRunner.RunAsync("bash", ["-c", $"redis-cli -h {Host} -p {Port} --no-auth-warning < \"$0\"", file],
+        var result = await ProcessRunner.RunAsync("bash", ["-c", $"redis-cli -h {Host} -p {Port} -n {database} --no-auth-warning < \"$0\"", file],
             environment, TimeSpan.FromMinutes(1));
         File.Delete(file);
         result.EnsureSuccess("redis-cli (piped commands)");

@@ -42,5 +42,6 @@ public static class HealthCheckKinds
     public static readonly IReadOnlyList<HealthCheckKind> All =
     [
         new HttpEndpointCheckKind(),
+        new RedisHealthCheckKind(),
     ];
 }

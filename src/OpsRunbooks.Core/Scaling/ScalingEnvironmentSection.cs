@@ -15,6 +15,8 @@ public sealed class ScalingEnvironmentSection : IEnvironmentSection
     [
         "Targets",
         // Queue and recommendation keys follow here.
+        "Redis",
+        "Queues",
     ];
 
     public object Read(SettingsTable section)
@@ -24,6 +26,8 @@ public sealed class ScalingEnvironmentSection : IEnvironmentSection
         return new ScalingSettings
         {
             Targets = targets,
+            Redis = section.Table("Redis", Queues.RedisServerSettings.Keys) is { } redis ? Queues.RedisServerSettings.Read(redis) : null,
+            Queues = section.Table("Queues", Queues.QueueSettings.Keys) is { } queues ? Queues.QueueSettings.Read(queues) : null,
         };
     }
 }
@@ -33,6 +37,12 @@ public sealed class ScalingSettings
 {
     /// <summary>The scale targets, in the file's order.</summary>
     public IReadOnlyList<WorkerScaleTarget> Targets { get; init; } = [];
+
+    /// <summary>The Redis server the queues are on (Scaling.Redis); null when the file names none.</summary>
+    public Queues.RedisServerSettings? Redis { get; init; }
+
+    /// <summary>The queues to measure and their layout (Scaling.Queues); null when the file names none.</summary>
+    public Queues.QueueSettings? Queues { get; init; }
 
     /// <summary>The Scaling section of <paramref name="environment"/>; fails naming the file when it has none.</summary>
     public static ScalingSettings Of(OpsEnvironment environment) =>

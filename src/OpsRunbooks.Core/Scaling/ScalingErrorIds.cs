@@ -15,6 +15,17 @@ public static class ScalingErrorIds
     public const string ScaleAboveCeiling = "ScaleAboveCeiling";
     public const string ScaleNotConverged = "ScaleNotConverged";
     public const string ScaleRolledBack = "ScaleRolledBack";
+    public const string ScaleParameterInvalid = "ScaleParameterInvalid";
+
+    // Queues and scale recommendations.
+    public const string RedisServerMissing = "RedisServerMissing";
+    public const string QueueNamesMissing = "QueueNamesMissing";
+    public const string QueueDepthMissing = "QueueDepthMissing";
+    public const string CurrentReplicasUnknown = "CurrentReplicasUnknown";
+    public const string RecommendationStateInvalid = "RecommendationStateInvalid";
+    public const string RecommendationStateBusy = "RecommendationStateBusy";
+    public const string ScalePolicyInvalid = "ScalePolicyInvalid";
+    public const string RecommendationStateUnwritable = "RecommendationStateUnwritable";
 
     // Docker drivers: Swarm, Compose and SshCommand targets.
     public const string SwarmServiceNotFound = "SwarmServiceNotFound";

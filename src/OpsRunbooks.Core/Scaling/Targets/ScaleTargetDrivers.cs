@@ -12,6 +12,7 @@ public static class ScaleTargetDrivers
     public static readonly IReadOnlyList<IScaleTargetDriver> All =
     [
         new Supervisor.SupervisorTargetDriver(),
+        new Kubernetes.KubernetesTargetDriver(),
         new Swarm.SwarmTargetDriver(),
         new Compose.ComposeTargetDriver(),
         new SshCommand.SshCommandTargetDriver(),
@@ -47,5 +48,15 @@ public static class ScaleTargetDrivers
         if (maximum < minimum)
             throw table.Invalid("Maximum", $"is {maximum}, below Minimum {minimum}");
         return new WorkerScaleTarget(name, minimum, maximum, driver.Read(table));
+    }
+
+    /// <summary>
+    /// A target from a table of the same shape as an environment file's Scaling.Targets entries (New-WorkerScaleTarget
+    /// -Definition); relative paths in it are relative to <paramref name="baseDirectory"/>.
+    /// </summary>
+    public static WorkerScaleTarget FromDefinition(string name, System.Collections.IDictionary definition, string baseDirectory)
+    {
+        var holder = new System.Collections.Hashtable { [name] = definition };
+        return Read(SettingsTable.Open(holder, Path.Combine(baseDirectory, "(New-WorkerScaleTarget -Definition)"), [name]), name);
     }
 }

@@ -15,7 +15,7 @@ public sealed class SupervisorTargetDriver : IScaleTargetDriver
     public ScaleTargetSettings Read(SettingsTable target)
     {
         var url = target.RequiredText("Url");
-        if (!SupervisorTargetSettings.TryParseUrl(url, out _))
+        if (!SupervisorTargetSettings.IsValidUrl(url))
             throw target.Invalid("Url", $"is '{url}', which is not http://host:port[/RPC2] or unix:///path/to/supervisor.sock");
         var user = target.Text("User");
         var password = target.Secret("Password", "env:SUPERVISOR_PASSWORD");
@@ -34,6 +34,9 @@ public sealed record SupervisorTargetSettings(string Url, string Group, string? 
     public override string Location => $"group {Group} at {Url}";
 
     public override IScaleTarget Open(WorkerScaleTarget target) => new SupervisorScaleTarget(target, this);
+
+    /// <summary>Whether <paramref name="url"/> is an endpoint this driver can talk to.</summary>
+    public static bool IsValidUrl(string url) => TryParseUrl(url, out _);
 
     /// <summary>
     /// The HTTP endpoint and, for a unix socket, the socket's path: http://host:port gets /RPC2 when it has no path;
