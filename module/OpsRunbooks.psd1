@@ -21,11 +21,18 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Invoke-RemoteCommand'
         'Test-HttpEndpoint'
         'Test-TlsCertificate'
         'Test-PostgresHealth'
         'Test-DiskSpace'
         'Invoke-HealthCheck'
+        'New-WorkerScaleTarget'
+        'Get-WorkerScale'
+        'Set-WorkerScale'
+        'Get-QueueDepth'
+        'Get-WorkerScaleRecommendation'
+        'Test-RedisHealth'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

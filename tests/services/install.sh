@@ -19,7 +19,13 @@ esac
 
 # postgresql-15 brings the server binaries under /usr/lib/postgresql/15/bin;
 # util-linux provides runuser and flock, procps provides ps/pkill for diagnostics.
-readonly PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+# sshd.sh and docker.sh: an SSH server and client, Docker Engine with Compose v1, busybox for the worker image.
+PACKAGES+=(openssh-server openssh-client docker.io docker-compose busybox-static)
+# tests/services/redis.sh: the server and redis-cli.
+PACKAGES+=(redis-server redis-tools)
+# supervisord runs the scaling tests' worker, which gcc builds as a static binary (tests/services/worker/build.sh).
+PACKAGES+=(supervisor gcc libc6-dev)
 
 # A drop-in read by postgresql-common's createcluster.conf (include_dir): it stops the
 # postgresql-15 postinst from creating (and so starting) Debian's default `main` cluster,

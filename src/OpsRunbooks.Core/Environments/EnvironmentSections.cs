@@ -8,6 +8,8 @@ public static class EnvironmentSections
 {
     public static readonly IReadOnlyList<IEnvironmentSection> All =
     [
+        new Scaling.ScalingEnvironmentSection(),
         new Health.HealthEnvironmentSection(),
+        new Journal.JournalEnvironmentSection(),
     ];
 }

@@ -97,6 +97,22 @@ public sealed class SettingsTable
         _ => throw Invalid(key, $"must be a reference such as '{example}', not the secret itself"),
     };
 
+    /// <summary>A list of non-empty strings, written @('a', 'b'); a single string is a list of one. Null when absent.</summary>
+    public IReadOnlyList<string>? TextList(string key)
+    {
+        var items = Raw(key) switch
+        {
+            null => null,
+            string single => [single],
+            IEnumerable list and not IDictionary => list.Cast<object?>().ToArray(),
+            _ => throw Invalid(key, "must be a string or a list of strings @('a', 'b')"),
+        };
+        if (items is null) return null;
+        return items.Length > 0 && items.All(item => item is string { Length: > 0 })
+            ? items.Cast<string>().ToArray()
+            : throw Invalid(key, "must be a list of one or more non-empty strings @('a', 'b')");
+    }
+
     /// <summary>Every value, as invariant text, for an area that parses its values itself.</summary>
     public IReadOnlyDictionary<string, string> AllText()
     {

@@ -45,5 +45,6 @@ public static class HealthCheckKinds
         new TlsCertificateCheckKind(),
         new PostgresHealthCheckKind(),
         new DiskSpaceCheckKind(),
+        new RedisHealthCheckKind(),
     ];
 }

@@ -24,7 +24,9 @@ public sealed record SshConnectionOptions
     /// <summary>Accept and record the key of a host that has none recorded yet. A changed key is refused all the same.</summary>
     public bool TrustNewHostKey { get; init; }
 
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(15);
+
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
     public string ResolvedKnownHostsPath => KnownHostsPath ?? KnownHostsFile.DefaultPath;
 }
