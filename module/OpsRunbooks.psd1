@@ -21,6 +21,9 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Get-PostgresActivity'
+        'Stop-PostgresQuery'
+        'Get-PostgresSlowQuery'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
