@@ -13,6 +13,22 @@ public enum QueryStopAction
     Cancel,
 }
 
+/// <summary>What became of a session Stop-PostgresQuery was given.</summary>
+public enum QueryStopOutcome
+{
+    /// <summary>Ended (Terminate) or its query cancelled (Cancel).</summary>
+    Stopped,
+
+    /// <summary>Left alone on purpose: its own session, or without -Force a replication connection or a server process.</summary>
+    Refused,
+
+    /// <summary>The process had ended before it was signalled.</summary>
+    AlreadyEnded,
+
+    /// <summary>Signalled in vain, or the server did not permit it.</summary>
+    Failed,
+}
+
 /// <summary>What happened to one session Stop-PostgresQuery was given.</summary>
 public sealed class QueryStopResult
 {
@@ -23,14 +39,13 @@ public sealed class QueryStopResult
     public required int Pid { get; init; }
     public required QueryStopAction Action { get; init; }
 
+    public required QueryStopOutcome Outcome { get; init; }
+
     /// <summary>True when the session was ended (Terminate) or its query cancelled (Cancel).</summary>
-    public required bool Succeeded { get; init; }
+    public bool Succeeded => Outcome == QueryStopOutcome.Stopped;
 
     /// <summary>Why it was (not) stopped, in words: refused and why, already gone, the server's answer.</summary>
     public required string Reason { get; init; }
-
-    /// <summary>True when the session was left alone on purpose (its own, replication, a server process); -Force does the latter two.</summary>
-    public bool Refused { get; init; }
     public string? Database { get; init; }
     public string? User { get; init; }
     public string? BackendType { get; init; }
@@ -91,7 +106,7 @@ public static class QueryStop
             query = reader.IsDBNull(5) ? null : reader.GetString(5);
         }
 
-        QueryStopResult Result(bool succeeded, string reason, bool refused = false) => new()
+        QueryStopResult Result(QueryStopOutcome outcome, string reason) => new()
         {
             Environment = request.Identity.Environment,
             DatabaseServer = request.Identity.DatabaseServer,
@@ -99,9 +114,8 @@ public static class QueryStop
             Port = request.Identity.Port,
             Pid = request.Pid,
             Action = request.Action,
-            Succeeded = succeeded,
+            Outcome = outcome,
             Reason = reason,
-            Refused = refused,
             Database = database,
             User = user,
             BackendType = backendType,
@@ -109,11 +123,11 @@ public static class QueryStop
         };
 
         if (request.Pid == ownPid)
-            return Result(false, "refused: it is the session doing the stopping", refused: true);
+            return Result(QueryStopOutcome.Refused, "refused: it is the session doing the stopping");
         if (!found)
-            return Result(false, "no such process: it has ended already");
+            return Result(QueryStopOutcome.AlreadyEnded, "no such process: it has ended already");
         if (Protection(backendType!) is { } protection && !request.Force)
-            return Result(false, $"refused: {protection}; give -Force to stop it anyway", refused: true);
+            return Result(QueryStopOutcome.Refused, $"refused: {protection}; give -Force to stop it anyway");
 
         var sql = request.Action == QueryStopAction.Cancel
             ? "SELECT pg_cancel_backend($1)"
@@ -125,14 +139,14 @@ public static class QueryStop
         {
             var done = (bool)(await stop.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
             return done
-                ? Result(true, request.Action == QueryStopAction.Cancel ? "query cancelled" : "session ended")
-                : Result(false, request.Action == QueryStopAction.Cancel
+                ? Result(QueryStopOutcome.Stopped, request.Action == QueryStopAction.Cancel ? "query cancelled" : "session ended")
+                : Result(QueryStopOutcome.Failed, request.Action == QueryStopAction.Cancel
                     ? "the server could not signal the process (it has ended, or is not a session)"
                     : $"the process did not exit within {request.TerminateWait.TotalSeconds:0} s of the signal (it may still end)");
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
-            return Result(false, $"not permitted: {e.MessageText} (grant pg_signal_backend, or use a superuser for a superuser's session)");
+            return Result(QueryStopOutcome.Failed, $"not permitted: {e.MessageText} (grant pg_signal_backend, or use a superuser for a superuser's session)");
         }
     }
 
