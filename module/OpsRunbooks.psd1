@@ -24,6 +24,7 @@
         'Get-PostgresActivity'
         'Stop-PostgresQuery'
         'Get-PostgresSlowQuery'
+        'Invoke-PostgresUpgrade'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
