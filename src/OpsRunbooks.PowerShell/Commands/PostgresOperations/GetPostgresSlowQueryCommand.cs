@@ -12,8 +12,11 @@ public sealed class GetPostgresSlowQueryCommand : PostgresServerCommand
     [ValidateRange(1, 10000)]
     public int Top { get; set; } = 10;
 
+    // A string, not the core's enum: a field of a core value type would make PowerShell load the core while it
+    // reads the module's types, before the module's initializer can point it at the core's own load context.
     [Parameter]
-    public SlowQueryOrder OrderBy { get; set; } = SlowQueryOrder.MeanTime;
+    [ValidateSet(nameof(SlowQueryOrder.MeanTime), nameof(SlowQueryOrder.TotalTime), nameof(SlowQueryOrder.Calls))]
+    public string OrderBy { get; set; } = nameof(SlowQueryOrder.MeanTime);
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -24,7 +27,7 @@ public sealed class GetPostgresSlowQueryCommand : PostgresServerCommand
     {
         // The extension is read where it was created: the first database named, else the maintenance database.
         var target = ResolveServer(Database.Length > 0 ? Database[0] : null);
-        var request = new SlowQueryRequest(target, IdentityOf(target)) { Top = Top, OrderBy = OrderBy, Databases = Database };
+        var request = new SlowQueryRequest(target, IdentityOf(target)) { Top = Top, OrderBy = Enum.Parse<SlowQueryOrder>(OrderBy, ignoreCase: true), Databases = Database };
         TryRun(() => WriteObject(Run(token => SlowQueries.ReadAsync(request, token)), enumerateCollection: true));
     }
 }
