@@ -33,6 +33,10 @@
         'Get-QueueDepth'
         'Get-WorkerScaleRecommendation'
         'Test-RedisHealth'
+        'Get-PostgresActivity'
+        'Stop-PostgresQuery'
+        'Get-PostgresSlowQuery'
+        'Invoke-PostgresUpgrade'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
