@@ -1,0 +1,33 @@
+namespace OpsRunbooks.PostgresOperations;
+
+/// <summary>
+/// The stable error ids of PostgreSQL operations (activity, ending queries, slow queries, replication,
+/// promotion, upgrades). Failures of the connection itself keep the ids of <see cref="Postgres.PostgresErrorIds"/>
+/// (ConnectionFailed, AuthenticationFailed, ConnectionLost, PostgresError).
+/// </summary>
+public static class PostgresOperationsErrorIds
+{
+    /// <summary>-DatabaseServer (or an upgrade's -Source/-Target) names no DatabaseServers entry of the environment.</summary>
+    public const string DatabaseServerNotInEnvironment = "DatabaseServerNotInEnvironment";
+
+    /// <summary>pg_stat_statements is not loaded (shared_preload_libraries) or not created in the database.</summary>
+    public const string PgStatStatementsMissing = "PgStatStatementsMissing";
+
+    /// <summary>The login may not read or signal other sessions (pg_read_all_stats / pg_signal_backend missing).</summary>
+    public const string PermissionDenied = "PermissionDenied";
+
+    /// <summary>An upgrade whose target runs an older major version than its source.</summary>
+    public const string UpgradeTargetOlder = "UpgradeTargetOlder";
+
+    /// <summary>An upgrade whose source and target are the same server.</summary>
+    public const string UpgradeSameServer = "UpgradeSameServer";
+
+    /// <summary>A database to upgrade exists on the target already; it is never written over.</summary>
+    public const string UpgradeTargetDatabaseExists = "UpgradeTargetDatabaseExists";
+
+    /// <summary>The upgraded database's row counts differ from the source's.</summary>
+    public const string UpgradeRowCountMismatch = "UpgradeRowCountMismatch";
+
+    /// <summary>An I/O or network failure an operation did not describe itself.</summary>
+    public const string PostgresOperationIOFailed = "PostgresOperationIOFailed";
+}
