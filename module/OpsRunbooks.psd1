@@ -21,6 +21,8 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Get-PostgresReplicationStatus'
+        'Invoke-PostgresPromotion'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

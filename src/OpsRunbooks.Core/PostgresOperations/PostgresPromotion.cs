@@ -40,15 +40,15 @@ public static class PostgresPromotion
         {
             if (!await ReplicationStatusReader.IsInRecoveryAsync(connection, cancellationToken).ConfigureAwait(false))
             {
-                return new PromotionCheck(server, false, null, new OpsException(FailoverErrorIds.PromotionNotAStandby, FailureKind.InvalidArgument,
+                return new PromotionCheck(server, false, null, new OpsException(PostgresOperationsErrorIds.PromotionNotAStandby, FailureKind.InvalidArgument,
                     $"{server} is not in recovery: it is a primary already, and promoting it would do nothing. Give the standby's address.", server));
             }
             var standby = await ReplicationStatusReader.ReadStandbyAsync(connection, target, request.ProbeTimeout, cancellationToken).ConfigureAwait(false);
             return new PromotionCheck(server, true, standby, request.Force ? null : Refusal(server, standby, request));
         }
-        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OpsException && !cancellationToken.IsCancellationRequested && PostgresOperationsFailures.Describe(e, target) is { } described)
         {
-            throw PostgresConnector.Failure(e, target);
+            throw described;
         }
     }
 
@@ -56,20 +56,20 @@ public static class PostgresPromotion
     {
         if (standby.ReceiveAge is not { } age)
         {
-            return new OpsException(FailoverErrorIds.PromotionStandbyStale, FailureKind.InvalidData,
+            return new OpsException(PostgresOperationsErrorIds.PromotionStandbyStale, FailureKind.InvalidData,
                 $"{server} cannot tell when it last received WAL from its primary (no WAL receiver streams and no transaction was replayed since it started), so it may be missing data. Check the primary's last WAL position if you can, then promote with -Force.",
                 server);
         }
         if (age > request.MaximumReceiveAge)
         {
-            return new OpsException(FailoverErrorIds.PromotionStandbyStale, FailureKind.InvalidData,
+            return new OpsException(PostgresOperationsErrorIds.PromotionStandbyStale, FailureKind.InvalidData,
                 string.Create(CultureInfo.InvariantCulture,
                     $"{server} last received WAL {Words(age)} ago (at {standby.LastReceiveTime:yyyy-MM-dd HH:mm:ss} UTC, position {standby.ReceiveLsn}), more than -MaximumReceiveAge {Words(request.MaximumReceiveAge)}: what the primary wrote since may be lost. If the primary was idle or that loss is accepted, promote with -Force."),
                 server);
         }
         if (standby.LagBytes > request.MaximumLagBytes)
         {
-            return new OpsException(FailoverErrorIds.PromotionLagTooHigh, FailureKind.InvalidData,
+            return new OpsException(PostgresOperationsErrorIds.PromotionLagTooHigh, FailureKind.InvalidData,
                 string.Create(CultureInfo.InvariantCulture,
                     $"{server} has {standby.LagBytes:N0} bytes of WAL still to replay (received {standby.ReceiveLsn}, replayed {standby.ReplayLsn}{(standby.ReplayPaused ? ", replay paused" : "")}), more than -MaximumLagBytes {request.MaximumLagBytes:N0}. Wait for it to catch up{(standby.ReplayPaused ? " (SELECT pg_wal_replay_resume())" : "")}, or promote with -Force."),
                 server);
@@ -107,7 +107,7 @@ public static class PostgresPromotion
             {
                 if (!(bool)(await promote.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
                 {
-                    return Failed(FailoverErrorIds.PromotionTimedOut,
+                    return Failed(PostgresOperationsErrorIds.PromotionTimedOut,
                         $"{check.Server} was asked to promote but had not left recovery after {waitSeconds} s; it may still finish. Check its log, and pg_is_in_recovery() before trying again.");
                 }
             }
@@ -115,7 +115,7 @@ public static class PostgresPromotion
             {
                 if (clock.Elapsed > request.Timeout)
                 {
-                    return Failed(FailoverErrorIds.PromotionTimedOut,
+                    return Failed(PostgresOperationsErrorIds.PromotionTimedOut,
                         $"{check.Server} accepted the promotion but was still in recovery after {Words(request.Timeout)}. Check its log.");
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
@@ -129,7 +129,7 @@ public static class PostgresPromotion
             }
             catch (PostgresException e)
             {
-                return Failed(FailoverErrorIds.PromotionWriteFailed,
+                return Failed(PostgresOperationsErrorIds.PromotionWriteFailed,
                     $"{check.Server} left recovery in {Words(toPromote)}, but the write check into {WriteCheckTable} failed: {e.SqlState} {e.MessageText}. It is promoted; find out why it refuses writes before sending traffic to it.",
                     toPromote);
             }
@@ -150,9 +150,9 @@ public static class PostgresPromotion
                     + (request.Force && check.Refusal is null && Refusal(check.Server, check.Standby!, request) is { } overridden ? $" (forced past: {overridden.ErrorId})" : ""),
             };
         }
-        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OpsException && !cancellationToken.IsCancellationRequested && PostgresOperationsFailures.Describe(e, target) is { } described)
         {
-            throw PostgresConnector.Failure(e, target);
+            throw described;
         }
     }
 
@@ -183,12 +183,12 @@ public static class PostgresPromotion
             Parameters = { new() { Value = id } },
         };
         if ((long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! != 1)
-            throw new OpsException(FailoverErrorIds.PromotionWriteFailed, FailureKind.IntegrityFailed,
+            throw new OpsException(PostgresOperationsErrorIds.PromotionWriteFailed, FailureKind.IntegrityFailed,
                 $"{server} committed the write check (id {id}) but did not return it when read back. Do not send traffic to it; check its log.", server);
         return id;
     }
 
-    internal static string Words(TimeSpan span) => span.TotalSeconds < 60
+    public static string Words(TimeSpan span) => span.TotalSeconds < 60
         ? string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} s")
         : span.ToString(span.TotalDays >= 1 ? @"d\.hh\:mm\:ss" : @"hh\:mm\:ss", CultureInfo.InvariantCulture);
 }

@@ -25,9 +25,9 @@ public static class ReplicationStatusReader
             var standby = await ReadStandbyAsync(connection, target, probeTimeout, cancellationToken).ConfigureAwait(false);
             return new ReplicationStatus(true, [], standby);
         }
-        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OpsException && !cancellationToken.IsCancellationRequested && PostgresOperationsFailures.Describe(e, target) is { } described)
         {
-            throw PostgresConnector.Failure(e, target);
+            throw described;
         }
     }
 
