@@ -26,12 +26,24 @@ public sealed class PostgresService : IAsyncDisposable
 
     public static string Script => RepositoryPaths.Combine("tests", "services", "postgres.sh");
 
-    public static async Task<PostgresService> StartAsync()
+    public static Task<PostgresService> StartAsync() => RunStartAsync("start");
+
+    /// <summary>
+    /// A streaming standby of this server (postgres.sh standby): a base backup with its own replication role, in hot
+    /// standby on a port of its own, with the same superuser and password.
+    /// </summary>
+    public Task<PostgresService> StartStandbyAsync() => RunStartAsync("standby", _directory);
+
+    /// <summary>Stops the server at once (as a crash would) and keeps its directory; disposing removes it.</summary>
+    public async Task StopAsync() =>
+        (await ProcessRunner.RunAsync("bash", [Script, "stop", _directory], timeout: TimeSpan.FromMinutes(1))).EnsureSuccess("postgres.sh stop");
+
+    private static async Task<PostgresService> RunStartAsync(string command, params string[] more)
     {
         var directory = Directory.CreateTempSubdirectory("opsrunbooks-pg-").FullName;
-        var result = await ProcessRunner.RunAsync("bash", [Script, "start", directory], timeout: TimeSpan.FromMinutes(3));
+        var result = await ProcessRunner.RunAsync("bash", [Script, command, directory, .. more], timeout: TimeSpan.FromMinutes(3));
         if (result.ExitCode != 0)
-            throw new InvalidOperationException($"PostgreSQL for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
+            throw new InvalidOperationException($"PostgreSQL for the tests did not start (postgres.sh {command}, exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
         var settings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1].Trim());

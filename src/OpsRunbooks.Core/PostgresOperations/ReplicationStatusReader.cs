@@ -42,7 +42,7 @@ public static class ReplicationStatusReader
     private static async Task<IReadOnlyList<ReplicationStandby>> ReadStandbysAsync(NpgsqlConnection connection, string server, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT application_name, client_addr::text, state, sync_state, pg_current_wal_lsn()::text,
+            SELECT application_name, host(client_addr), state, sync_state, pg_current_wal_lsn()::text,
                    sent_lsn::text, write_lsn::text, flush_lsn::text, replay_lsn::text,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), sent_lsn)::bigint,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), write_lsn)::bigint,
