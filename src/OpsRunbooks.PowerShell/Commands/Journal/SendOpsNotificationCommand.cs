@@ -19,8 +19,11 @@ public sealed class SendOpsNotificationCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string Message { get; set; } = "";
 
+    // Text, not the core's NotificationSeverity: an enum-typed property's field is loaded with this class when
+    // PowerShell imports the module, before ModuleInitializer can resolve OpsRunbooks.Core.
     [Parameter]
-    public NotificationSeverity Severity { get; set; } = NotificationSeverity.Info;
+    [ValidateSet(nameof(NotificationSeverity.Info), nameof(NotificationSeverity.Warning), nameof(NotificationSeverity.Critical))]
+    public string Severity { get; set; } = nameof(NotificationSeverity.Info);
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -41,7 +44,7 @@ public sealed class SendOpsNotificationCommand : OpsCmdlet
         }
         if (!ShouldProcess(string.Join(", ", channels.Select(c => c.ToString())), $"Send the {Severity} notification '{Message}'"))
             return;
-        var notification = new Notification(Message, Severity, Environment!.Name, DateTime.UtcNow);
+        var notification = new Notification(Message, Enum.Parse<NotificationSeverity>(Severity, ignoreCase: true), Environment!.Name, DateTime.UtcNow);
         var deliveries = Run(token => Task.WhenAll(channels.Select(channel =>
             NotificationSender.SendAsync(channel.CreateChannel(), notification, token))));
         foreach (var delivery in deliveries)
