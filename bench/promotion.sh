@@ -108,6 +108,8 @@ standby_psql() { PGPASSWORD="$password" psql -X -At -h 127.0.0.1 -p "$standby_po
 
 make_work_directories
 install_cleanup
+# Promotions are recorded in the operations log: keep the benchmark's out of the user's.
+export OPSRUNBOOKS_JOURNAL_PATH="$work/operations.jsonl"
 for tool in dotnet psql awk; do command -v "$tool" >/dev/null || die "$tool not found"; done
 build_runner_and_module
 

@@ -23,6 +23,8 @@
         'Test-BackupIntegrity'
         'Get-PostgresReplicationStatus'
         'Invoke-PostgresPromotion'
+        'Get-OperationLog'
+        'Send-OpsNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

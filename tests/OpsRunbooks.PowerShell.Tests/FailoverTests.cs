@@ -36,11 +36,16 @@ public sealed class FailoverEnvironment : IDisposable
                     standby = @{ Host = '{{pair.Standby.Host}}'; Port = {{pair.Standby.Port}}; User = '{{pair.Standby.User}}'; Password = 'env:{{PasswordVariable}}' }
                 }
                 Databases = @( @{ Name = 'postgres'; Server = 'primary' } )
+                Journal = @{ Path = 'operations.jsonl' }
             }
             """);
     }
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("opsrunbooks-env-").FullName;
+
+    /// <summary>The operations log the environment names.</summary>
+    public string JournalPath => Path.Combine(Directory, "operations.jsonl");
+
     public string PasswordVariable { get; } = "OPSRUNBOOKS_TEST_PGPASSWORD_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
 
     public System.Collections.Hashtable RunbookParameters(params (string Name, object Value)[] more)
@@ -247,6 +252,10 @@ public sealed class FailoverTests
         Assert.Equal("1", await pair.Standby.QueryAsync($"SELECT count(*) FROM replication_marker WHERE value = '{lastWrite}'", "postgres"));
         Assert.Equal("1", await pair.Standby.QueryAsync("SELECT count(*) FROM opsrunbooks_failover_check", "postgres"));
         await pair.Standby.QueryAsync("INSERT INTO replication_marker VALUES ('after failover')", "postgres");
+
+        var entry = Assert.Single(File.ReadAllLines(environment.JournalPath), line => line.Contains("\"PostgresPromotion\"", StringComparison.Ordinal));
+        Assert.Contains("\"Succeeded\"", entry);
+        Assert.Contains("TimeToFirstWriteSeconds", entry);
     }
 
     [Fact]

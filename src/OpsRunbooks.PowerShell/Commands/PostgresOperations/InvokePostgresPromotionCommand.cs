@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
+using OpsRunbooks.Journal;
 using OpsRunbooks.PostgresOperations;
 
 namespace OpsRunbooks.PowerShell.Commands.PostgresOperations;
@@ -50,10 +51,21 @@ public sealed class InvokePostgresPromotionCommand : PostgresServerCommand
             var state = string.Create(CultureInfo.InvariantCulture,
                 $"standby {check.Server}: received {standby.ReceiveLsn ?? "nothing"}, {standby.LagBytes ?? 0:N0} bytes to replay, last heard from its primary {(standby.ReceiveAge is { } age ? PostgresPromotion.Words(age) + " ago" : "at an unknown time")}; {standby.PrimaryProbe}");
             if (!ShouldProcess(state, "Promote to primary (one-way: the old primary must be rebuilt as a standby)")) return;
+            using var operation = BeginOperation("PostgresPromotion", check.Server, Environment);
             var result = Run(token => PostgresPromotion.PromoteAsync(target, check, request, token));
+            var figures = new OperationFigures { { "LagBytes", standby.LagBytes ?? 0 }, { "LastReceivedLsn", standby.ReceiveLsn ?? "" } };
+            if (result.TimeToPromote is { } toPromote) figures.Add("TimeToPromoteSeconds", toPromote);
+            if (result.TimeToFirstWrite is { } toFirstWrite) figures.Add("TimeToFirstWriteSeconds", toFirstWrite);
             WriteObject(result);
             if (result.ErrorId is { } errorId)
+            {
+                operation.Failed(errorId, result.Reason, figures);
                 WriteError(ErrorRecords.From(new OpsException(errorId, FailureKind.OperationFailed, result.Reason, check.Server)));
+            }
+            else
+            {
+                operation.Succeeded(figures, result.Reason);
+            }
         });
     }
 }
