@@ -37,6 +37,10 @@
         'Stop-PostgresQuery'
         'Get-PostgresSlowQuery'
         'Invoke-PostgresUpgrade'
+        'Get-PostgresReplicationStatus'
+        'Invoke-PostgresPromotion'
+        'Get-OperationLog'
+        'Send-OpsNotification'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

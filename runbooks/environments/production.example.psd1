@@ -116,4 +116,26 @@
                KeyFile = '/etc/opsrunbooks/id_ed25519' }
         )
     }
+
+    # The operations log (Get-OperationLog) and notifications. Every state-changing cmdlet records one entry
+    # per operation. Every key is optional: without the section entries go to the default file,
+    # $XDG_STATE_HOME/opsrunbooks/operations.jsonl (~/.local/state/...).
+    Journal         = @{
+        # The JSON Lines file, relative to this file unless absolute.
+        Path           = '/var/log/opsrunbooks/production.jsonl'
+        # A copy of each entry in a PostgreSQL table compatible with the seeds' operation_logs
+        # (operation_type, status, details jsonb, created_at, plus ours), created when missing.
+        DatabaseServer = 'primary'
+        Database       = 'ops'
+        Table          = 'operation_logs'
+        # Channels by name. Type: Slack (incoming webhook; the whole URL is a secret, so a reference),
+        # Grafana (POST <Url>/api/annotations with Tags, Token by reference), Webhook (JSON POST).
+        # On: Failure (default), Always, Never (only Send-OpsNotification -Channel).
+        Notifications  = @{
+            chat    = @{ Type = 'Slack'; Url = 'env:SLACK_WEBHOOK_URL'; On = 'Failure' }
+            grafana = @{ Type = 'Grafana'; Url = 'https://grafana.example.internal'; Token = 'env:GRAFANA_TOKEN'
+                         Tags = 'backup,postgres'; DashboardUid = 'ops-overview'; On = 'Always' }
+            pager   = @{ Type = 'Webhook'; Url = 'env:PAGER_WEBHOOK_URL'; On = 'Failure'; Timeout = '00:00:10'; Attempts = 3; RetryDelay = '00:00:01' }
+        }
+    }
 }

@@ -14,7 +14,9 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly BlockingCollection<Action> _pipelineActions = new();
-    private readonly List<OperationRecording> _operations = [];
+    // Typed object, not OperationRecording: no field of the base of every cmdlet may need OpsRunbooks.Core when
+    // PowerShell loads the cmdlet types at import, before ModuleInitializer can resolve it.
+    private readonly List<object> _operations = [];
     private int _pipelineThread;
 
     protected override void StopProcessing() => _stopping.Cancel();
@@ -114,7 +116,7 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     protected OperationRecording BeginOperation(string operation, string target, OpsEnvironment? environment)
     {
         _pipelineThread = System.Environment.CurrentManagedThreadId;
-        _operations.RemoveAll(recording => recording.Entry is not null);
+        _operations.RemoveAll(open => ((OperationRecording)open).Entry is not null);
         var recording = new OperationJournal(environment, WarnFromAnyThread).Begin(operation, target);
         _operations.Add(recording);
         return recording;
@@ -126,10 +128,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private bool NoteOperationFailure(Exception e)
     {
-        _operations.RemoveAll(recording => recording.Entry is not null);
+        _operations.RemoveAll(open => ((OperationRecording)open).Entry is not null);
         if (_operations.Count == 0) return false;
         var failure = e is OperationCanceledException || e is OpsException ? e : DescribeUnexpected(e) ?? e;
-        foreach (var recording in _operations)
+        foreach (OperationRecording recording in _operations)
             recording.NoteFailure(failure);
         return false;
     }

@@ -47,6 +47,8 @@ public sealed partial class ViewTests(ServicesFixture services) : IAsyncLifetime
                 r => r.Output.SelectMany(o => new[] { $"{o.Properties["TargetDatabase"].Value} True False {backups[1].Id}" })),
             ("Store", "$store; New-BackupStore -S3Bucket acme-db-backups -Prefix production/eu -Region eu-west-1",
                 r => r.Output.Select(o => (string)o.Properties["Location"].Value)),
+            ("OperationLogEntry", "Get-OperationLog -Operation DatabaseBackup -First 2",
+                r => r.Output.Select(o => $"{o.Properties["Outcome"].Value}")),
             ("OpsEnvironment", "$environment",
                 r => [Path.Combine(environment.Directory, "test.psd1"), $"{services.Postgres.SeedDatabase} on primary"]),
         };

@@ -31,13 +31,25 @@ public sealed class PostgresService : IAsyncDisposable
 
     /// <param name="majorVersion">15 (Debian's), 16, 17 or 18.</param>
     /// <param name="statStatements">Load pg_stat_statements (shared_preload_libraries); CREATE EXTENSION stays the test's.</param>
-    public static async Task<PostgresService> StartAsync(int majorVersion = 15, bool statStatements = false)
+    public static Task<PostgresService> StartAsync(int majorVersion = 15, bool statStatements = false) =>
+        RunStartAsync("start", majorVersion, ["--version", majorVersion.ToString(), .. statStatements ? new[] { "--stat-statements" } : []]);
+
+    /// <summary>
+    /// A streaming standby of this server (postgres.sh standby): a base backup with its own replication role, in hot
+    /// standby on a port of its own, with the same superuser and password.
+    /// </summary>
+    public Task<PostgresService> StartStandbyAsync() => RunStartAsync("standby", MajorVersion, [_directory]);
+
+    /// <summary>Stops the server at once (as a crash would) and keeps its directory; disposing removes it.</summary>
+    public async Task StopAsync() =>
+        (await ProcessRunner.RunAsync("bash", [Script, "stop", _directory], timeout: TimeSpan.FromMinutes(1))).EnsureSuccess("postgres.sh stop");
+
+    private static async Task<PostgresService> RunStartAsync(string command, int majorVersion, string[] more)
     {
         var directory = Directory.CreateTempSubdirectory("opsrunbooks-pg-").FullName;
-        string[] arguments = [Script, "start", directory, "--version", majorVersion.ToString(), .. statStatements ? new[] { "--stat-statements" } : []];
-        var result = await ProcessRunner.RunAsync("bash", arguments, timeout: TimeSpan.FromMinutes(3));
+        var result = await ProcessRunner.RunAsync("bash", [Script, command, directory, .. more], timeout: TimeSpan.FromMinutes(3));
         if (result.ExitCode != 0)
-            throw new InvalidOperationException($"PostgreSQL {majorVersion} for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
+            throw new InvalidOperationException($"PostgreSQL {majorVersion} for the tests did not start (postgres.sh {command}, exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
         var settings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1].Trim());

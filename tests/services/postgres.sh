@@ -14,6 +14,10 @@
 #                                              connection.env; exit 0 if it is already running
 #   postgres.sh seed <dir> <database> [--scale N]
 #                                              create <database> in the running cluster and seed it
+#   postgres.sh standby <dir> <primary-dir>    make a streaming standby of the running cluster of an earlier
+#                                              `start` in <primary-dir>: a replication role of its own,
+#                                              pg_basebackup -R into <dir>, hot_standby on its own port;
+#                                              start it, write <dir>/connection.env and print it
 #
 # stdout carries only the connection.env lines of `start`; all diagnostics go to stderr.
 # Packages come from tests/services/install.sh.
@@ -38,7 +42,7 @@ die() {
 }
 
 usage() {
-    sed -n '3,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '3,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -426,6 +430,76 @@ cmd_seed() {
     seed_database "$database" "$scale"
 }
 
+cmd_standby() {
+    (($# == 2)) || usage
+    local dir="$1" primary_dir="$2"
+    use_version_of "$primary_dir"
+    require_pg_bin
+    [[ -x "$PG_BIN/pg_basebackup" ]] || die "pg_basebackup not found in $PG_BIN (run tests/services/install.sh)"
+    load_connection_env "$primary_dir"
+    if [[ -e "$dir" ]]; then
+        [[ -d "$dir" ]] || die "$dir exists and is not a directory"
+        [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty"
+    fi
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd -P)"
+    [[ "$dir" != *"'"* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
+    ((${#dir} <= 92)) || die "directory path too long for a unix socket (max 92 chars): $dir"
+
+    local data="$dir/data" logfile="$dir/server.log"
+    START_DIR="$dir"
+    trap on_start_exit EXIT
+    ensure_os_user
+    chmod 700 "$dir"
+    if ((EUID == 0)); then
+        chown "$OS_USER:" "$dir"
+    fi
+    cd "$dir"
+
+    # A role of its own per standby, so that making another standby never changes this one's password.
+    local role password primary_port="$PGPORT" superuser_password="$PGPASSWORD"
+    role="replication_$(random_password | tr 'A-Z' 'a-z' | cut -c1-8)"
+    password="$(random_password)"
+    log "creating replication role $role on the primary (port $primary_port)"
+    printf 'CREATE ROLE :"role" WITH REPLICATION LOGIN PASSWORD :'"'"'password'"'"';\n' |
+        run_psql postgres -v role="$role" -v password="$password" >&2
+
+    # -R writes primary_conninfo (with the password, as a real standby has it) and standby.signal.
+    log "pg_basebackup from 127.0.0.1:$primary_port into $data"
+    PGPASSWORD="$password" as_owner "$PG_BIN/pg_basebackup" --host=127.0.0.1 --port="$primary_port" --username="$role" \
+        --pgdata="$data" --write-recovery-conf --wal-method=stream --checkpoint=fast --no-sync >"$dir/basebackup.log" 2>&1 ||
+        {
+            print_tail "$dir/basebackup.log"
+            die "pg_basebackup failed"
+        }
+
+    local attempt port offset
+    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
+        port="$(free_port)"
+        # The copied settings name the primary's port and socket directory: this standby gets its own.
+        as_owner sed -i -e "s/^port = .*/port = $port/" -e "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" \
+            "$data/postgresql.auto.conf"
+        grep -q '^hot_standby = on' "$data/postgresql.auto.conf" ||
+            printf 'hot_standby = on\n' | as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
+        offset=0
+        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
+        log "starting standby on 127.0.0.1:$port (attempt $attempt)"
+        STARTED_SERVER=1
+        if as_owner "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" start >&2; then
+            break
+        fi
+        STARTED_SERVER=0
+        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
+            log "port $port was taken, retrying"
+            continue
+        fi
+        die "pg_ctl start failed"
+    done
+    ((STARTED_SERVER)) || die "no free port found after $PORT_ATTEMPTS attempts"
+    # The clone has the primary's superuser and password.
+    write_connection_env "$dir" "$port" "$superuser_password"
+}
+
 main() {
     (($# >= 1)) || usage
     local cmd="$1"
@@ -435,6 +509,7 @@ main() {
         stop) cmd_stop "$@" ;;
         resume) cmd_resume "$@" ;;
         seed) cmd_seed "$@" ;;
+        standby) cmd_standby "$@" ;;
         -h | --help | help) usage ;;
         *) usage ;;
     esac

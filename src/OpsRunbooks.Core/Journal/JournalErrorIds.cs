@@ -11,6 +11,4 @@ public static class JournalErrorIds
     public const string JournalDatabaseServerUnknown = "JournalDatabaseServerUnknown";
     public const string JournalTableNameInvalid = "JournalTableNameInvalid";
     public const string NotificationChannelUnknown = "NotificationChannelUnknown";
-    public const string NotificationChannelMissing = "NotificationChannelMissing";
-    public const string NotificationFailed = "NotificationFailed";
 }

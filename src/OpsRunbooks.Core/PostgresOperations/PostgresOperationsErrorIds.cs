@@ -39,4 +39,22 @@ public static class PostgresOperationsErrorIds
 
     /// <summary>An I/O or network failure an operation did not describe itself.</summary>
     public const string PostgresOperationIOFailed = "PostgresOperationIOFailed";
+
+    /// <summary>Promotion asked of a server that is not in recovery: it is a primary already.</summary>
+    public const string PromotionNotAStandby = "PromotionNotAStandby";
+
+    /// <summary>The standby last heard from its primary longer ago than -MaximumReceiveAge, or cannot tell when.</summary>
+    public const string PromotionStandbyStale = "PromotionStandbyStale";
+
+    /// <summary>The standby has more WAL still to replay than -MaximumLagBytes.</summary>
+    public const string PromotionLagTooHigh = "PromotionLagTooHigh";
+
+    /// <summary>The standby had not left recovery within -Timeout of pg_promote.</summary>
+    public const string PromotionTimedOut = "PromotionTimedOut";
+
+    /// <summary>The promoted server did not commit, or did not read back, the write check.</summary>
+    public const string PromotionWriteFailed = "PromotionWriteFailed";
+
+    /// <summary>A replication or promotion time limit (-Timeout, -MaximumReceiveAge) that is zero or negative.</summary>
+    public const string ReplicationArgumentInvalid = "ReplicationArgumentInvalid";
 }

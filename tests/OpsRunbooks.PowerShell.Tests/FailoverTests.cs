@@ -1,0 +1,276 @@
+using System.Management.Automation;
+using OpsRunbooks.TestSupport;
+using Xunit;
+
+namespace OpsRunbooks.PowerShell.Tests;
+
+/// <summary>One primary and its streaming standby, shared by the tests that leave both as they found them.</summary>
+public sealed class ReplicationPairFixture : IAsyncLifetime
+{
+    private ReplicationPair? _pair;
+
+    public ReplicationPair Pair => _pair ?? throw new InvalidOperationException("The replication pair was not started.");
+
+    public async Task InitializeAsync() => _pair = await ReplicationPair.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_pair is not null) await _pair.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// An environment file failover.psd1 naming a pair's servers 'primary' and 'standby', their password by reference to a
+/// variable set for the test.
+/// </summary>
+public sealed class FailoverEnvironment : IDisposable
+{
+    public FailoverEnvironment(ReplicationPair pair)
+    {
+        Environment.SetEnvironmentVariable(PasswordVariable, pair.Primary.Password);
+        File.WriteAllText(Path.Combine(Directory, "failover.psd1"), $$"""
+            @{
+                Name = 'failover'
+                DatabaseServers = @{
+                    primary = @{ Host = '{{pair.Primary.Host}}'; Port = {{pair.Primary.Port}}; User = '{{pair.Primary.User}}'; Password = 'env:{{PasswordVariable}}' }
+                    standby = @{ Host = '{{pair.Standby.Host}}'; Port = {{pair.Standby.Port}}; User = '{{pair.Standby.User}}'; Password = 'env:{{PasswordVariable}}' }
+                }
+                Databases = @( @{ Name = 'postgres'; Server = 'primary' } )
+                Journal = @{ Path = 'operations.jsonl' }
+            }
+            """);
+    }
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("opsrunbooks-env-").FullName;
+
+    /// <summary>The operations log the environment names.</summary>
+    public string JournalPath => Path.Combine(Directory, "operations.jsonl");
+
+    public string PasswordVariable { get; } = "OPSRUNBOOKS_TEST_PGPASSWORD_" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+
+    public System.Collections.Hashtable RunbookParameters(params (string Name, object Value)[] more)
+    {
+        var parameters = new System.Collections.Hashtable
+        {
+            ["Environment"] = "failover", ["EnvironmentPath"] = Directory, ["Primary"] = "primary", ["Standby"] = "standby", ["Confirm"] = false,
+        };
+        foreach (var (key, value) in more) parameters[key] = value;
+        return parameters;
+    }
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable(PasswordVariable, null);
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+internal static class Failover
+{
+    public static string UnplannedRunbook => RepositoryPaths.Combine("runbooks", "recovery", "Invoke-UnplannedFailover.ps1");
+    public static string SwitchoverRunbook => RepositoryPaths.Combine("runbooks", "recovery", "Invoke-PlannedSwitchover.ps1");
+
+    /// <summary>A session with $primary and $standby as -Server/-Port/-Credential splats for the pair.</summary>
+    public static EngineSession Session(ReplicationPair pair)
+    {
+        var session = new EngineSession();
+        session.Invoke("""
+            $credential = [pscredential]::new($args[0], (ConvertTo-SecureString $args[1] -AsPlainText -Force))
+            $primary = @{ Server = $args[2]; Port = $args[3]; Credential = $credential }
+            $standby = @{ Server = $args[2]; Port = $args[4]; Credential = $credential }
+            """, pair.Primary.User, pair.Primary.Password, pair.Primary.Host, pair.Primary.Port, pair.Standby.Port).EnsureSuccess();
+        return session;
+    }
+
+    public static object? Property(PSObject o, string name) => o.Properties[name].Value;
+
+    public static async Task<bool> InRecoveryAsync(PostgresService server) => await server.QueryAsync("SELECT pg_is_in_recovery()", "postgres") == "t";
+}
+
+/// <summary>Replication status and the refusals of promotion and switchover, on a pair that stays as it is.</summary>
+public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFixture<ReplicationPairFixture>, IDisposable
+{
+    private readonly EngineSession _session = Failover.Session(fixture.Pair);
+    private ReplicationPair Pair => fixture.Pair;
+
+    [Fact]
+    public void OnAPrimaryEachStandbyIsListedWithItsPositionsAndLag()
+    {
+        var standby = _session.Invoke("Get-PostgresReplicationStatus @primary").EnsureSuccess().Output.Single();
+        Assert.Equal("ReplicationStandby", standby.BaseObject.GetType().Name);
+        Assert.Equal($"{Pair.Primary.Host}:{Pair.Primary.Port}", Failover.Property(standby, "Server"));
+        Assert.Equal("streaming", Failover.Property(standby, "State"));
+        Assert.Equal("async", Failover.Property(standby, "SyncState"));
+        Assert.Equal("127.0.0.1", Failover.Property(standby, "ClientAddress"));
+        Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", (string)Failover.Property(standby, "CurrentLsn")!);
+        Assert.True((long)Failover.Property(standby, "ReplayLagBytes")! >= 0);
+    }
+
+    [Fact]
+    public void OnAStandbyItsPositionsAndItsPrimaryAreShownWithoutThePrimarysPassword()
+    {
+        var result = _session.Invoke("Get-PostgresReplicationStatus @standby").EnsureSuccess();
+        var status = result.Output.Single();
+        Assert.Equal("StandbyStatus", status.BaseObject.GetType().Name);
+        Assert.Equal("streaming", Failover.Property(status, "ReceiverStatus"));
+        Assert.Equal(Pair.Primary.Port, Failover.Property(status, "PrimaryPort"));
+        Assert.Equal(true, Failover.Property(status, "PrimaryReachable"));
+        Assert.Contains("PostgreSQL answered", (string)Failover.Property(status, "PrimaryProbe")!);
+        Assert.NotNull(Failover.Property(status, "ReceiveLsn"));
+        Assert.True((TimeSpan)Failover.Property(status, "ReceiveAge")! < TimeSpan.FromMinutes(1));
+        // primary_conninfo holds the replication role's password: no property, and no JSON of the object, carries it.
+        var password = Pair.Standby.QueryAsync("SELECT substring(current_setting('primary_conninfo') FROM 'password=(\\S+)')", "postgres").Result;
+        Assert.NotEmpty(password);
+        _session.SetVariable("status", status);
+        var json = (string)_session.Invoke("$status | ConvertTo-Json").EnsureSuccess().Output.Single().BaseObject;
+        Assert.DoesNotContain(password, json);
+    }
+
+    [Fact]
+    public async Task PromotionIsRefusedOnAPrimary()
+    {
+        var result = _session.Invoke("Invoke-PostgresPromotion @primary -Force -Confirm:$false");
+        Assert.StartsWith("PromotionNotAStandby", result.SingleError().FullyQualifiedErrorId);
+        var refused = result.Output.Single();
+        Assert.Equal(false, Failover.Property(refused, "Promoted"));
+        Assert.Equal(false, Failover.Property(refused, "WasInRecovery"));
+        Assert.Contains("not in recovery", (string)Failover.Property(refused, "Reason")!);
+        Assert.False(await Failover.InRecoveryAsync(Pair.Primary));
+        Assert.True(await Failover.InRecoveryAsync(Pair.Standby));
+    }
+
+    [Fact]
+    public async Task PromotionOfAStandbyStalerThanTheLimitIsRefusedAndWhatIfPromotesNothing()
+    {
+        var stale = _session.Invoke("Invoke-PostgresPromotion @standby -MaximumReceiveAge 00:00:00.001 -Confirm:$false");
+        Assert.StartsWith("PromotionStandbyStale", stale.SingleError().FullyQualifiedErrorId);
+        Assert.Contains("-Force", stale.SingleError().ToString());
+
+        var whatIf = _session.Invoke("Invoke-PostgresPromotion @standby -WhatIf").EnsureSuccess();
+        Assert.Empty(whatIf.Output);
+        Assert.True(await Failover.InRecoveryAsync(Pair.Standby));
+    }
+
+    [Fact]
+    public async Task UnplannedFailoverIsRefusedWhileThePrimaryAnswers()
+    {
+        using var environment = new FailoverEnvironment(Pair);
+        var result = _session.InvokeFile(Failover.UnplannedRunbook, environment.RunbookParameters());
+        Assert.StartsWith("PrimaryStillAnswers", result.SingleError().FullyQualifiedErrorId);
+        Assert.Empty(result.Output);
+        Assert.True(await Failover.InRecoveryAsync(Pair.Standby));
+    }
+
+    [Fact]
+    public async Task PlannedSwitchoverAndPromotionAreRefusedWhileTheStandbyIsMoreThanTheThresholdBehind()
+    {
+        using var environment = new FailoverEnvironment(Pair);
+        await Pair.Standby.QueryAsync("SELECT pg_wal_replay_pause()", "postgres");
+        try
+        {
+            // About 4 MB of WAL that the standby receives but does not replay.
+            await Pair.Primary.QueryAsync("CREATE TABLE lag_filler AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 30000) AS g", "postgres");
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (long.Parse(await Pair.Primary.QueryAsync("SELECT coalesce(min(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) FROM pg_stat_replication", "postgres")) <= 1024 * 1024
+                   || long.Parse(await Pair.Standby.QueryAsync("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())", "postgres")) <= 1024 * 1024)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the standby did not fall 1 MB behind");
+                await Task.Delay(100);
+            }
+
+            var switchover = _session.InvokeFile(Failover.SwitchoverRunbook, environment.RunbookParameters());
+            var error = switchover.SingleError();
+            Assert.StartsWith("SwitchoverLagTooHigh", error.FullyQualifiedErrorId);
+            Assert.Contains("replay is paused", error.ToString());
+            Assert.Empty(switchover.Output);
+
+            var promotion = _session.Invoke("Invoke-PostgresPromotion -Environment (Get-OpsEnvironment failover -Path $args[0]) -DatabaseServer standby -Confirm:$false",
+                environment.Directory);
+            Assert.StartsWith("PromotionLagTooHigh", Assert.Single(promotion.Errors).FullyQualifiedErrorId);
+            Assert.True(await Failover.InRecoveryAsync(Pair.Standby));
+        }
+        finally
+        {
+            await Pair.Standby.QueryAsync("SELECT pg_wal_replay_resume()", "postgres");
+            await Pair.Primary.QueryAsync("DROP TABLE IF EXISTS lag_filler", "postgres");
+        }
+    }
+
+    [Fact]
+    public void TheDefaultViewsFit80ColumnsAndShowWhatExplainsEachRow()
+    {
+        var views = new (string Script, Func<PSObject, string> Explaining)[]
+        {
+            ("Get-PostgresReplicationStatus @primary", o => (string)Failover.Property(o, "State")!),
+            ("Get-PostgresReplicationStatus @standby", o => (string)Failover.Property(o, "PrimaryProbe")!),
+            ("Invoke-PostgresPromotion @primary -Confirm:$false -ErrorAction SilentlyContinue", o => (string)Failover.Property(o, "Reason")!),
+        };
+        foreach (var (script, explaining) in views)
+        {
+            var objects = _session.Invoke(script).Output;
+            Assert.NotEmpty(objects);
+            _session.SetVariable("objects", objects);
+            var text = (string)_session.Invoke("$objects | Out-String -Width 80").EnsureSuccess().Output.Single().BaseObject;
+            Assert.All(text.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, $"wider than 80 columns:\n{text}"));
+            var flat = string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+            foreach (var o in objects)
+                Assert.Contains(string.Concat(explaining(o).Where(c => !char.IsWhiteSpace(c))), flat);
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}
+
+/// <summary>Failovers that promote a standby for real: each on a fresh pair, since promotion is one-way.</summary>
+public sealed class FailoverTests
+{
+    [Fact]
+    public async Task TheUnplannedFailoverPromotesTheStandbyAfterThePrimaryStopsAndItAcceptsWrites()
+    {
+        await using var pair = await ReplicationPair.StartAsync();
+        using var environment = new FailoverEnvironment(pair);
+        using var session = Failover.Session(pair);
+        var lastWrite = await pair.WriteAndWaitForReplayAsync();
+        await pair.Primary.StopAsync();
+
+        var before = session.Invoke("Get-PostgresReplicationStatus @standby").EnsureSuccess().Output.Single();
+        Assert.Equal(false, Failover.Property(before, "PrimaryReachable"));
+        Assert.Contains("connection refused", (string)Failover.Property(before, "PrimaryProbe")!);
+
+        var result = session.InvokeFile(Failover.UnplannedRunbook, environment.RunbookParameters()).EnsureSuccess();
+        var report = result.Output.Single();
+        Assert.Equal(true, Failover.Property(report, "Promoted"));
+        var toPromote = (TimeSpan)Failover.Property(report, "TimeToPromote")!;
+        var toWrite = (TimeSpan)Failover.Property(report, "TimeToFirstWrite")!;
+        Assert.True(toPromote > TimeSpan.Zero && toWrite >= toPromote, $"{toPromote} then {toWrite}");
+        Assert.Contains("refused connections", (string)Failover.Property(report, "PrimaryCheck")!);
+        var promotion = (PSObject)Failover.Property(report, "Promotion")!;
+        Assert.Equal(true, Failover.Property(promotion, "WasInRecovery"));
+        Assert.Equal("opsrunbooks_failover_check id 1", Failover.Property(promotion, "WriteCheck"));
+
+        Assert.False(await Failover.InRecoveryAsync(pair.Standby));
+        Assert.Equal("1", await pair.Standby.QueryAsync($"SELECT count(*) FROM replication_marker WHERE value = '{lastWrite}'", "postgres"));
+        Assert.Equal("1", await pair.Standby.QueryAsync("SELECT count(*) FROM opsrunbooks_failover_check", "postgres"));
+        await pair.Standby.QueryAsync("INSERT INTO replication_marker VALUES ('after failover')", "postgres");
+
+        var entry = Assert.Single(File.ReadAllLines(environment.JournalPath), line => line.Contains("\"PostgresPromotion\"", StringComparison.Ordinal));
+        Assert.Contains("\"Succeeded\"", entry);
+        Assert.Contains("TimeToFirstWriteSeconds", entry);
+    }
+
+    [Fact]
+    public async Task ThePlannedSwitchoverPromotesACaughtUpStandby()
+    {
+        await using var pair = await ReplicationPair.StartAsync();
+        using var environment = new FailoverEnvironment(pair);
+        using var session = Failover.Session(pair);
+
+        var report = session.InvokeFile(Failover.SwitchoverRunbook, environment.RunbookParameters()).EnsureSuccess().Output.Single();
+
+        Assert.Equal(true, Failover.Property(report, "Promoted"));
+        Assert.Equal("Planned", Failover.Property(report, "Kind"));
+        Assert.True((long)Failover.Property(report, "LagBytes")! <= 1024 * 1024);
+        Assert.False(await Failover.InRecoveryAsync(pair.Standby));
+        await pair.Standby.QueryAsync("INSERT INTO replication_marker VALUES ('after switchover')", "postgres");
+    }
+}
