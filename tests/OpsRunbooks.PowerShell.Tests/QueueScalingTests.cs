@@ -151,7 +151,7 @@ public sealed class QueueScalingTests : IDisposable
         var recommend = $"""
             Get-QueueDepth -Environment {environment} |
                 Get-WorkerScaleRecommendation -TargetWaitMinutes 2 -JobsPerWorkerPerMinute 5 -Minimum 1 -Maximum 50 -CurrentReplicas 10 `
-                    -DatabaseServer primary -DatabaseConnectionsPerWorker 1 -StateDirectory $state
+                    -Environment {environment} -DatabaseServer primary -DatabaseConnectionsPerWorker 1 -StateDirectory $state
             """;
         var first = Assert.Single(_engine.Invoke(recommend).EnsureSuccess().Output);
         Assert.Equal((10, "Formula"), ((int)P(first, "Desired")!, P(first, "Rule")!.ToString()));
@@ -187,6 +187,29 @@ public sealed class QueueScalingTests : IDisposable
                 Get-WorkerScaleRecommendation -TargetWaitMinutes 2 -JobsPerWorkerPerMinute 5 -Minimum 1 -Maximum 5
             """);
         Assert.StartsWith("CurrentReplicasUnknown,", result.SingleError().FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public async Task TheDefaultViewsFit80ColumnsAndShowTheReasonWhole()
+    {
+        await PushAsync(12, "queues:deployments", 567, DateTimeOffset.UtcNow.AddMinutes(-6).AddSeconds(-20));
+        _engine.Invoke("""
+            $depths = Get-QueueDepth -Redis $redis -Credential $redisCredential -RedisDatabase 12 -Queue deployments, 'a-rather-long-queue-name-for-the-view'
+            $recommendation = $depths | Get-WorkerScaleRecommendation -TargetWaitMinutes 2 -JobsPerWorkerPerMinute 5 -Minimum 1 -Maximum 100 -MaxStepUp 20 -CurrentReplicas 12 -ScaleDownStabilization 0
+            """).EnsureSuccess();
+
+        foreach (var (variable, expected) in new[] { ("depths", "00:06:"), ("recommendation", "567 pending, oldest waited 6 min > 2 min target → 57 wanted, capped at +20 per step → 32") })
+        {
+            var text = (string)_engine.Invoke($"${variable} | Out-String -Width 80").EnsureSuccess().Output.Single().BaseObject;
+            var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+            Assert.All(lines, line => Assert.True(line.Length <= 80, $"wider than 80 columns:\n{text}"));
+            // The last column wraps beside the others: read it alone.
+            var header = lines.First(l => l.Trim().Length > 0);
+            var last = header.TrimEnd().LastIndexOf(' ') + 1;
+            var column = string.Concat(lines.Skip(lines.IndexOf(header) + 2).Select(l => l.Length > last ? l[last..] : "")).Replace(" ", "");
+            Assert.True(column.Contains(expected.Replace(" ", ""), StringComparison.Ordinal) || text.Contains(expected, StringComparison.Ordinal), text);
+            Assert.Contains("--", text); // a table, not a list
+        }
     }
 
     [Fact]
