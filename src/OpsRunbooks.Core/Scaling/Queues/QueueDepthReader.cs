@@ -17,6 +17,13 @@ public static class QueueDepthReader
         return false
         """;
 
+    /// <summary>Connects to <paramref name="endpoint"/> (connect and command timeout <paramref name="timeout"/>), reads the queues, disconnects.</summary>
+    public static async Task<IReadOnlyList<QueueDepth>> ReadAsync(RedisEndpoint endpoint, TimeSpan timeout, QueueDepthRequest request, CancellationToken cancellationToken)
+    {
+        await using var connection = await RedisConnection.ConnectAsync(endpoint, timeout, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(connection, request, cancellationToken).ConfigureAwait(false);
+    }
+
     public static Task<IReadOnlyList<QueueDepth>> ReadAsync(RedisConnection connection, QueueDepthRequest request, CancellationToken cancellationToken) =>
         connection.RunAsync<IReadOnlyList<QueueDepth>>(async database =>
         {

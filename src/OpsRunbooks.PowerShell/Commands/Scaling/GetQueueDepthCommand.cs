@@ -36,8 +36,11 @@ public sealed class GetQueueDepthCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Queue { get; set; }
 
+    // A string, not the core's QueueLayout: a field of a core value type would load the core while PowerShell
+    // reads the module's types, before the module's resolver is in place.
     [Parameter]
-    public QueueLayout? Layout { get; set; }
+    [ValidateSet(nameof(QueueLayout.Horizon), nameof(QueueLayout.Celery), nameof(QueueLayout.Sidekiq), nameof(QueueLayout.BullMQ), nameof(QueueLayout.List))]
+    public string? Layout { get; set; }
 
     [Parameter]
     [AllowEmptyString]
@@ -48,15 +51,11 @@ public sealed class GetQueueDepthCommand : OpsCmdlet
 
     protected override void EndProcessing() => TryRun(() =>
     {
-        var request = QueueSource.Request(Environment, Queue, Layout, KeyPrefix);
+        var request = QueueSource.Request(Environment, Queue, Layout is null ? null : Enum.Parse<QueueLayout>(Layout, ignoreCase: true), KeyPrefix);
         var endpoint = Environment is null
             ? RedisEndpoint.Parse(Redis, RedisDatabase, Credential is null || Credential == PSCredential.Empty ? null : Credential.GetNetworkCredential())
             : QueueSource.RedisOf(Environment);
-        var depths = Run(async token =>
-        {
-            await using var connection = await RedisConnection.ConnectAsync(endpoint, Timeout, token).ConfigureAwait(false);
-            return await QueueDepthReader.ReadAsync(connection, request, token).ConfigureAwait(false);
-        });
+        var depths = Run(token => QueueDepthReader.ReadAsync(endpoint, Timeout, request, token));
         foreach (var depth in depths)
         {
             if (depth.Known == false)

@@ -67,8 +67,8 @@ public sealed class GetWorkerScaleRecommendationCommand : OpsCmdlet
     [ValidateRange(0, 100_000)]
     public int? CurrentReplicas { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Parameter(Mandatory = true, ParameterSetName = EnvironmentDatabaseSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter]
+    [Parameter(Mandatory = true, ParameterSetName = EnvironmentDatabaseSet)]
     [EnvironmentTransformation]
     [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
