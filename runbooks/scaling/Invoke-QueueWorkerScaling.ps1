@@ -68,14 +68,18 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath
+# Each QueueDepth names its environment, which Get-WorkerScaleRecommendation looks up by name: in this directory.
+$previousEnvironmentPath = $env:OPSRUNBOOKS_ENVIRONMENT_PATH
+$env:OPSRUNBOOKS_ENVIRONMENT_PATH = $EnvironmentPath
+try {
 $scaleTarget = New-WorkerScaleTarget -Environment $opsEnvironment -Name $Target
 
 $depthParameters = @{ Environment = $opsEnvironment }
 if ($Queue) { $depthParameters.Queue = $Queue }
 $depths = @(Get-QueueDepth @depthParameters)
 
+# The environment comes with each QueueDepth (by property name); given here it would ask for a database guardrail.
 $recommendParameters = @{
-    Environment            = $opsEnvironment
     Target                 = $scaleTarget
     TargetWaitMinutes      = $TargetWaitMinutes
     JobsPerWorkerPerMinute = $JobsPerWorkerPerMinute
@@ -123,5 +127,9 @@ if ($recommendation.Desired -ne $recommendation.Current) {
     PendingAfter = $pendingAfter
     Draining     = $draining
     Result       = $result
+}
+}
+finally {
+    $env:OPSRUNBOOKS_ENVIRONMENT_PATH = $previousEnvironmentPath
 }
 if ($failed) { exit 1 }
