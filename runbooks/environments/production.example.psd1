@@ -82,4 +82,19 @@
         RetentionMonthly          = 12
         RetentionKeepMinimum      = 3
     }
+    # Scaling: the Redis server the job queues are on and the queues Get-QueueDepth -Environment reads.
+    # Layout is Horizon (Laravel), Sidekiq, Celery, BullMQ or List; KeyPrefix is Laravel's
+    # '<app>_database_', a Sidekiq namespace or BullMQ's prefix (bull: by default).
+    Scaling                     = @{
+        Redis  = @{
+            Server   = 'cache1.internal.example:6379'
+            Database = 0
+            Password = 'env:OPSRUNBOOKS_PRODUCTION_REDIS_PASSWORD'
+        }
+        Queues = @{
+            Names     = @('default', 'deployments')
+            Layout    = 'Horizon'
+            KeyPrefix = 'shop_database_'
+        }
+    }
 }
