@@ -36,10 +36,10 @@ public sealed class GetQueueDepthCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Queue { get; set; }
 
-    // A string, not the core's QueueLayout: a field of a core value type would load the core while PowerShell
-    // reads the module's types, before the module's resolver is in place.
+    // A string, not the Core enum: a field of a value type from OpsRunbooks.Core makes the cmdlet type unloadable
+    // while PowerShell scans the module, before the module's initializer can resolve the core for it.
     [Parameter]
-    [ValidateSet(nameof(QueueLayout.Horizon), nameof(QueueLayout.Celery), nameof(QueueLayout.Sidekiq), nameof(QueueLayout.BullMQ), nameof(QueueLayout.List))]
+    [ValidateSet(nameof(QueueLayout.Horizon), nameof(QueueLayout.Celery), nameof(QueueLayout.Sidekiq), nameof(QueueLayout.BullMQ), nameof(QueueLayout.List), IgnoreCase = true)]
     public string? Layout { get; set; }
 
     [Parameter]
