@@ -6,9 +6,10 @@ namespace OpsRunbooks.Journal;
 /// <summary>
 /// The key figures of an operation (bytes, counts, durations, replicas before and after), by name in the order
 /// they were added, which is the order the log shows them in. Values are whole numbers, decimals, text or flags;
-/// a TimeSpan is kept as seconds, so a duration's name should end in "Seconds".
+/// a TimeSpan is kept as seconds, so a duration's name should end in "Seconds". It is also a (read-only)
+/// IDictionary, so that PowerShell reads a figure by name as <c>$entry.Figures.StoredBytes</c>.
 /// </summary>
-public sealed class OperationFigures : IReadOnlyDictionary<string, object>
+public sealed class OperationFigures : IReadOnlyDictionary<string, object>, IDictionary
 {
     private readonly List<KeyValuePair<string, object>> _figures = [];
 
@@ -57,6 +58,40 @@ public sealed class OperationFigures : IReadOnlyDictionary<string, object>
 
     public IEnumerator<KeyValuePair<string, object>> GetEnumerator() => _figures.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    object? IDictionary.this[object key]
+    {
+        get => key is string name && TryGetValue(name, out var value) ? value : null;
+        set => throw ReadOnly();
+    }
+
+    ICollection IDictionary.Keys => Keys.ToArray();
+    ICollection IDictionary.Values => Values.ToArray();
+    bool IDictionary.IsReadOnly => true;
+    bool IDictionary.IsFixedSize => true;
+    bool ICollection.IsSynchronized => false;
+    object ICollection.SyncRoot => _figures;
+    bool IDictionary.Contains(object key) => key is string name && ContainsKey(name);
+    void IDictionary.Add(object key, object? value) => throw ReadOnly();
+    void IDictionary.Clear() => throw ReadOnly();
+    void IDictionary.Remove(object key) => throw ReadOnly();
+    void ICollection.CopyTo(Array array, int index) =>
+        _figures.Select(f => new DictionaryEntry(f.Key, f.Value)).ToArray().CopyTo(array, index);
+
+    IDictionaryEnumerator IDictionary.GetEnumerator() => new FigureEnumerator(_figures.GetEnumerator());
+
+    private static NotSupportedException ReadOnly() => new("Figures are added with Add(name, value) while the operation runs.");
+
+    private sealed class FigureEnumerator(List<KeyValuePair<string, object>>.Enumerator inner) : IDictionaryEnumerator
+    {
+        private List<KeyValuePair<string, object>>.Enumerator _inner = inner;
+        public DictionaryEntry Entry => new(_inner.Current.Key, _inner.Current.Value);
+        public object Key => _inner.Current.Key;
+        public object? Value => _inner.Current.Value;
+        public object Current => Entry;
+        public bool MoveNext() => _inner.MoveNext();
+        public void Reset() => throw new NotSupportedException();
+    }
 
     /// <summary>"Bytes=1024, Tables=12", as the log's table view shows them.</summary>
     public override string ToString() =>
