@@ -1,35 +1,99 @@
 using System.Collections;
+using System.Diagnostics;
 using System.Reflection;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
 namespace OpsRunbooks.Runner;
 
-/// <summary>One run of a runbook script: the engine, the module, the script, and its exit status.</summary>
+/// <summary>
+/// One run of a runbook script: its lock, the engine, the module, the script, its timeout, its exit status
+/// and its summary.
+/// </summary>
 public static class RunbookRun
 {
-    public static int Run(string script, IReadOnlyList<string> arguments)
+    /// <summary>Set for the run to a new id, so that what the run records carries it, child processes included.</summary>
+    public const string RunIdVariable = "OPSRUNBOOKS_RUN_ID";
+
+    public static int Run(IReadOnlyList<string> arguments)
     {
-        var scriptPath = Resolve(script);
-        if (scriptPath is null)
-            return Usage.Wrong($"no script '{script}' in {Directory.GetCurrentDirectory()} or the runbooks folder.");
+        RunOptions options;
         Hashtable parameters;
         string modulePath;
         try
         {
-            parameters = ScriptArguments.Parse(arguments);
+            options = RunOptions.Parse(arguments);
+            parameters = ScriptArguments.Parse(options.ScriptArguments);
             modulePath = ModuleLocator.Find();
         }
         catch (ArgumentException e)
         {
             return Usage.Wrong(e.Message);
         }
+        var scriptPath = Resolve(options.Script);
+        if (scriptPath is null)
+            return Usage.Wrong($"no script '{options.Script}' in {Directory.GetCurrentDirectory()} or the runbooks folder.");
+
+        var runId = Guid.CreateVersion7().ToString();
+        Environment.SetEnvironmentVariable(RunIdVariable, runId);
+        var environment = parameters["Environment"] as string;
+        var summary = new RunSummary
+        {
+            RunId = runId,
+            Script = DisplayName(scriptPath),
+            Environment = environment,
+            Parameters = RunSummary.MaskSecrets(scriptPath, parameters),
+            StartedUtc = DateTime.UtcNow,
+        };
+        var clock = Stopwatch.StartNew();
+
+        using var interruption = new Interruption();
+        var lockPath = RunbookLock.PathOf(scriptPath, environment);
+        RunbookLock? runbookLock;
+        try
+        {
+            runbookLock = RunbookLock.TryTake(lockPath, runId, options.WaitLock, () => interruption.Reason is not null, holder =>
+                Console.Error.WriteLine($"opsrunbook: {summary.Script}{ForEnvironment(environment)} is running already ({holder})" +
+                    (options.WaitLock is { } wait ? $"; waiting up to {wait} for it to end." : ".")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"opsrunbook: cannot take the lock {lockPath}: {e.Message} Set ${RunbookLock.StateDirectoryVariable} to a directory this user can write.");
+            return ExitCodes.Failed;
+        }
+        using (runbookLock)
+        {
+            if (runbookLock is null)
+            {
+                summary.ExitCode = interruption.Reason is null ? ExitCodes.Locked : interruption.ExitCode;
+                Console.Error.WriteLine(interruption.Reason is null
+                    ? $"opsrunbook: not run, the other run holds the lock {lockPath}; exit code {ExitCodes.Locked}."
+                    : $"opsrunbook: interrupted by {interruption.Reason} while waiting for the lock; not run; exit code {interruption.ExitCode}.");
+            }
+            else
+            {
+                if (options.Timeout is { } timeout) interruption.StopAfter(timeout);
+                summary.ExitCode = RunScript(scriptPath, parameters, modulePath, interruption, summary);
+                if (interruption.Reason is { } reason)
+                {
+                    Console.Error.WriteLine(reason == StopReason.Timeout
+                        ? $"opsrunbook: stopped by --timeout {options.Timeout}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}."
+                        : $"opsrunbook: interrupted by {reason}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
+                }
+            }
+        }
+        summary.Duration = clock.Elapsed;
+        Console.Error.WriteLine(summary.ToText());
+        return summary.ExitCode;
+    }
+
+    private static int RunScript(string scriptPath, Hashtable parameters, string modulePath, Interruption interruption, RunSummary summary)
+    {
         // #Requires -Modules OpsRunbooks then finds the module by name, as pwsh does with the folder on PSModulePath.
         var modulesFolder = Path.GetDirectoryName(Path.GetDirectoryName(modulePath))!;
         Environment.SetEnvironmentVariable("PSModulePath",
             string.Join(Path.PathSeparator, new[] { modulesFolder, Environment.GetEnvironmentVariable("PSModulePath") }.Where(p => !string.IsNullOrEmpty(p))));
 
-        using var interruption = new Interruption();
         var host = new RunnerHost();
         using var runspace = RunspaceFactory.CreateRunspace(host, InitialSessionState.CreateDefault2());
         runspace.Open();
@@ -37,13 +101,13 @@ public static class RunbookRun
         using var shell = System.Management.Automation.PowerShell.Create();
         shell.Runspace = runspace;
 
-        var errors = 0;
         shell.Streams.Error.DataAdded += (_, e) =>
         {
-            errors++;
+            summary.Errors++;
             var record = shell.Streams.Error[e.Index];
             Console.Error.WriteLine($"ERROR: {record} ({record.FullyQualifiedErrorId})");
         };
+        shell.Streams.Warning.DataAdded += (_, _) => summary.Warnings++;
 
         // What the script outputs is formatted once it has ended, however it ended: an "exit 1" after the
         // output would otherwise end the pipeline before Out-Default writes its table (pwsh -File loses it so).
@@ -57,9 +121,9 @@ public static class RunbookRun
             shell.AddCommand(scriptPath).AddParameters(parameters);
             interruption.Invoke(shell, output);
         }
-        catch (RuntimeException) when (interruption.Signal is not null)
+        catch (RuntimeException) when (interruption.Reason is not null)
         {
-            // The stop that the signal asked for.
+            // The stop that the signal or the timeout asked for.
         }
         catch (ParameterBindingException e) when (e.ErrorRecord.InvocationInfo?.MyCommand is ExternalScriptInfo bound && bound.Path == scriptPath)
         {
@@ -69,18 +133,27 @@ public static class RunbookRun
         }
         catch (RuntimeException e)
         {
+            summary.Objects = output.Count;
             WriteOutput(runspace, output);
             Console.Error.WriteLine($"ERROR: {e.ErrorRecord} ({e.ErrorRecord.FullyQualifiedErrorId})");
+            summary.Errors++;
             return ExitCodes.Failed;
         }
 
+        summary.Objects = output.Count;
         WriteOutput(runspace, output);
-        if (interruption.Signal is { } signal)
-        {
-            Console.Error.WriteLine($"opsrunbook: interrupted by {signal}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
-            return interruption.ExitCode;
-        }
-        return host.ExitCode ?? (errors > 0 ? ExitCodes.Failed : ExitCodes.Success);
+        if (interruption.Reason is not null) return interruption.ExitCode;
+        return host.ExitCode ?? (summary.Errors > 0 ? ExitCodes.Failed : ExitCodes.Success);
+    }
+
+    private static string ForEnvironment(string? environment) => environment is null ? "" : $" for {environment}";
+
+    /// <summary>A script in the runbooks folder by its path there (backup/Invoke-NightlyBackup.ps1), any other by its full path.</summary>
+    private static string DisplayName(string scriptPath)
+    {
+        var folder = ModuleLocator.FindRunbooks();
+        var relative = folder is null ? null : Path.GetRelativePath(folder, scriptPath);
+        return relative is null || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? scriptPath : relative.Replace('\\', '/');
     }
 
     private static void WriteOutput(Runspace runspace, List<PSObject> output)
