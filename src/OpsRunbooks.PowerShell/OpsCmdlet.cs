@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using OpsRunbooks.Environments;
+using OpsRunbooks.Journal;
 
 namespace OpsRunbooks.PowerShell;
 
@@ -12,6 +14,8 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private readonly BlockingCollection<Action> _pipelineActions = new();
+    private readonly List<OperationRecording> _operations = [];
+    private int _pipelineThread;
 
     protected override void StopProcessing() => _stopping.Cancel();
 
@@ -76,6 +80,10 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
             body();
             return true;
         }
+        catch (Exception e) when (NoteOperationFailure(e))
+        {
+            throw; // never reached: the filter only notes the failure
+        }
         catch (OpsException e)
         {
             WriteError(ErrorRecords.From(e));
@@ -96,6 +104,42 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     /// that no .NET type name becomes an error id; null for anything else, which is a defect and left to surface.
     /// </summary>
     protected virtual OpsException? DescribeUnexpected(Exception e) => null;
+
+    /// <summary>
+    /// Starts recording a state-changing operation in the operations log of <paramref name="environment"/> (the
+    /// default log when null). Call it after ShouldProcess agreed, so -WhatIf records nothing, in a
+    /// <c>using var</c> inside TryRun, and end it with Succeeded(figures): a failure TryRun reports is recorded
+    /// with its error id, Ctrl+C as Cancelled. Warnings of sinks that are down reach the pipeline.
+    /// </summary>
+    protected OperationRecording BeginOperation(string operation, string target, OpsEnvironment? environment)
+    {
+        _pipelineThread = System.Environment.CurrentManagedThreadId;
+        _operations.RemoveAll(recording => recording.Entry is not null);
+        var recording = new OperationJournal(environment, WarnFromAnyThread).Begin(operation, target);
+        _operations.Add(recording);
+        return recording;
+    }
+
+    /// <summary>
+    /// Runs as an exception filter, before the failing body's using blocks dispose their recordings, so each
+    /// recording still open learns the failure (and its error id) that ends it. Never catches.
+    /// </summary>
+    private bool NoteOperationFailure(Exception e)
+    {
+        _operations.RemoveAll(recording => recording.Entry is not null);
+        if (_operations.Count == 0) return false;
+        var failure = e is OperationCanceledException || e is OpsException ? e : DescribeUnexpected(e) ?? e;
+        foreach (var recording in _operations)
+            recording.NoteFailure(failure);
+        return false;
+    }
+
+    private void WarnFromAnyThread(string message)
+    {
+        if (System.Environment.CurrentManagedThreadId != _pipelineThread) PostWarning(message);
+        else if (_stopping.IsCancellationRequested) Host.UI.WriteWarningLine(message);
+        else WriteWarning(message);
+    }
 
     public void Dispose()
     {

@@ -6,5 +6,7 @@ namespace OpsRunbooks.Environments;
 /// </summary>
 public static class EnvironmentSections
 {
-    public static readonly IReadOnlyList<IEnvironmentSection> All = [];
+    public static readonly IReadOnlyList<IEnvironmentSection> All = [
+        new Journal.JournalEnvironmentSection(),
+    ];
 }

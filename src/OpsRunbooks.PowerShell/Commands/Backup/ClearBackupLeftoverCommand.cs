@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using OpsRunbooks.Backup;
+using OpsRunbooks.Journal;
 using OpsRunbooks.Environments;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.PowerShell.Environments;
@@ -90,7 +91,17 @@ public sealed class ClearBackupLeftoverCommand : BackupCommand
             + (leftover.Sessions > 0 ? $", {leftover.Sessions} sessions connected" : "")
             + (leftover.Size is { } size ? string.Create(CultureInfo.InvariantCulture, $", {size:N0} bytes") : "");
         if (ShouldProcess(what, $"Remove the leftover {Describe(leftover.Kind)}"))
-            TryRun(() => Run(token => BackupLeftovers.RemoveAsync(leftover, Force, token)));
+        {
+            TryRun(() =>
+            {
+                using var operation = BeginOperation("LeftoverRemoval", $"{leftover.Name} in {leftover.Location}", Environment);
+                Run(token => BackupLeftovers.RemoveAsync(leftover, Force, token));
+                var figures = new OperationFigures { { "Kind", leftover.Kind }, { "AgeSeconds", leftover.Age } };
+                if (leftover.Size is { } size) figures.Add("Bytes", size);
+                if (leftover.Sessions is { } sessions) figures.Add("SessionsEnded", sessions);
+                operation.Succeeded(figures);
+            });
+        }
         WriteObject(leftover);
     }
 

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Environments;
+using OpsRunbooks.Journal;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.PowerShell.Environments;
 using OpsRunbooks.Storage;
@@ -69,8 +70,18 @@ public sealed class InvokeDatabaseBackupCommand : BackupCommand
         var activityId = Math.Abs(database.GetHashCode()) % 10000;
         var progress = new ImmediateProgress<BackupProgress>(p => Post(() => WriteProgress(
             new ProgressRecord(activityId, $"Backing up {p.Database}", Describe(p)))));
+        using var operation = BeginOperation("DatabaseBackup", $"{target.Database} on {target.Host}:{target.Port}", Environment);
         var record = Run(token => DatabaseBackup.RunAsync(request, progress, token));
         WriteProgress(new ProgressRecord(activityId, $"Backing up {database}", "Done") { RecordType = ProgressRecordType.Completed });
+        operation.Succeeded(new OperationFigures
+        {
+            { "BackupId", record.Id },
+            { "DumpBytes", record.DumpBytes },
+            { "StoredBytes", record.StoredBytes },
+            { "Tables", record.TableRowCounts.Count },
+            { "Rows", record.TableRowCounts.Values.Sum() },
+            { "DurationSeconds", record.Duration },
+        }, $"Stored in {request.Store.Location}.");
         WriteObject(record);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using OpsRunbooks.Backup;
+using OpsRunbooks.Journal;
 
 namespace OpsRunbooks.PowerShell.Commands.Backup;
 
@@ -46,7 +47,15 @@ public sealed class RemoveDatabaseBackupCommand : BackupCommand
             $"{backup.Id} of {backup.Database}, started {backup.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC, {backup.StoredBytes:N0} bytes, in {store.Location}");
         if (!ShouldProcess(target, "Remove backup" + why))
             return;
+        using var operation = BeginOperation("BackupRemoval", $"{backup.Id} of {backup.Database} in {store.Location}",
+            backup.Environment is { Length: > 0 } name ? LoadNamedEnvironment(name).Environment : null);
         Run(token => BackupRemoval.RemoveAsync(backup, token));
+        operation.Succeeded(new OperationFigures
+        {
+            { "BackupId", backup.Id },
+            { "StoredBytes", backup.StoredBytes },
+            { "BackupStartedUtc", backup.StartedUtc },
+        }, why.Length > 0 ? $"Removed{why}." : null);
         if (PassThru)
             WriteObject(backup);
     }

@@ -4,6 +4,7 @@ using System.Security;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Environments;
+using OpsRunbooks.Journal;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.PowerShell.Environments;
 
@@ -93,8 +94,22 @@ public sealed class RestoreDatabaseBackupCommand : BackupCommand
         var activity = $"Restoring {backup.Id} into {target.Database}";
         var progress = new ImmediateProgress<RestoreProgress>(p => Post(() => WriteProgress(
             new ProgressRecord(activityId, activity, Describe(p)) { PercentComplete = p.PercentComplete })));
+        using var operation = BeginOperation("DatabaseRestore", $"{target.Database} on {target.Host}:{target.Port}", Environment);
+        operation.Figures.Add("BackupId", backup.Id);
+        operation.Figures.Add("Replaced", plan.TargetExists);
         var result = Run(token => DatabaseRestore.RunAsync(request, progress, token));
         WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        var figures = new OperationFigures
+        {
+            { "StoredBytes", backup.StoredBytes },
+            { "Tables", result.TableRowCounts.Count },
+            { "Rows", result.TableRowCounts.Values.Sum() },
+            { "RowCountsMatch", result.RowCountsMatch },
+            { "RestoreSeconds", result.RestoreDuration },
+            { "DurationSeconds", result.Duration },
+        };
+        if (result.EmergencyBackup is { } emergency) figures.Add("EmergencyBackupId", emergency.Id);
+        operation.Succeeded(figures);
         WriteObject(result);
     }
 

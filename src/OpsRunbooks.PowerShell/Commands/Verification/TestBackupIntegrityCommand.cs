@@ -4,6 +4,7 @@ using System.Security;
 using OpsRunbooks.Backup;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Environments;
+using OpsRunbooks.Journal;
 using OpsRunbooks.Postgres;
 using OpsRunbooks.PowerShell.Commands.Backup;
 using OpsRunbooks.PowerShell.Environments;
@@ -27,7 +28,6 @@ public sealed class TestBackupIntegrityCommand : BackupCommand
     private const string EnvironmentSet = "Environment";
 
     private readonly Dictionary<string, OpenPgpPrivateKey> _environmentKeys = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (OpsEnvironment? Found, OpsException? Failure)> _namedEnvironments = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unreadableEnvironmentsWarned = new(StringComparer.Ordinal);
     private OpenPgpPrivateKey? _explicitKey;
 
@@ -147,8 +147,24 @@ public sealed class TestBackupIntegrityCommand : BackupCommand
         var activityId = Math.Abs(backup.Id.GetHashCode()) % 10000;
         var activity = $"Testing backup {backup.Id}";
         var progress = new ImmediateProgress<IntegrityProgress>(p => Post(() => WriteProgress(Describe(activityId, activity, p))));
+        // Only a restore test changes state (a scratch database made and dropped), so only it is recorded.
+        using var operation = restoreServer is null ? null
+            : BeginOperation("RestoreTest", $"{backup.Id} of {backup.Database} on {restoreServer.Host}:{restoreServer.Port}", EnvironmentOf(backup).Environment);
         var report = Run(token => BackupVerifier.RunAsync(request, progress, token));
         WriteProgress(new ProgressRecord(activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+        if (operation is not null)
+        {
+            var figures = new OperationFigures
+            {
+                { "BackupId", backup.Id },
+                { "StoredBytes", backup.StoredBytes },
+                { "DurationSeconds", report.Duration },
+            };
+            if (report.RestoreDuration is { } restoreDuration) figures.Add("RestoreSeconds", restoreDuration);
+            figures.Add("ChecksPassed", report.Checks.Count(c => c.Status == IntegrityCheckStatus.Passed));
+            if (report.Passed) operation.Succeeded(figures);
+            else operation.Failed(report.Cause!, $"{report.FailedCheck} failed: {report.CauseDetail}", figures);
+        }
         WriteObject(report);
     }
 
@@ -187,19 +203,7 @@ public sealed class TestBackupIntegrityCommand : BackupCommand
     private (OpsEnvironment? Environment, OpsException? Failure) EnvironmentOf(BackupRecord backup)
     {
         if (Environment is not null || backup.Environment is not { Length: > 0 } name) return (Environment, null);
-        if (!_namedEnvironments.TryGetValue(name, out var named))
-        {
-            try
-            {
-                named = (EnvironmentFile.Load(name, EnvironmentFile.DefaultDirectory(SessionState.Path.CurrentFileSystemLocation.ProviderPath)), null);
-            }
-            catch (OpsException e)
-            {
-                named = (null, e);
-            }
-            _namedEnvironments[name] = named;
-        }
-        return named;
+        return LoadNamedEnvironment(name);
     }
 
     private static ProgressRecord Describe(int activityId, string activity, IntegrityProgress p)

@@ -1,0 +1,173 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+using OpsRunbooks.Postgres;
+
+namespace OpsRunbooks.Journal;
+
+/// <summary>
+/// The operations log as a PostgreSQL table that the seeds' <c>operation_logs</c> queries keep working on:
+/// operation_type, status ('success', 'failure', 'cancelled'), details (the figures as jsonb) and created_at,
+/// plus a column for each other field of an entry. Created when missing; a table that exists with only the
+/// seeds' columns gets ours added.
+/// </summary>
+public sealed partial class PostgresJournalTable
+{
+    public const string DefaultTable = "operation_logs";
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly PostgresTarget _target;
+    private readonly string _table;
+
+    public PostgresJournalTable(PostgresTarget target, string table)
+    {
+        if (!TableName().IsMatch(table))
+            throw new OpsException(JournalErrorIds.JournalTableNameInvalid, FailureKind.InvalidArgument,
+                $"'{table}' is not a table name the operations log can use: give letters, digits and underscores, optionally after a schema and a dot.", table);
+        _target = target;
+        _table = string.Join('.', table.Split('.').Select(part => $"\"{part}\""));
+    }
+
+    public override string ToString() => $"{_table.Replace("\"", "")} on {_target.Host}:{_target.Port}/{_target.Database}";
+
+    /// <summary>The seeds' word for an outcome in the status column.</summary>
+    public static string Status(OperationOutcome outcome) => outcome switch
+    {
+        OperationOutcome.Succeeded => "success",
+        OperationOutcome.Failed => "failure",
+        _ => "cancelled",
+    };
+
+    /// <summary>"DatabaseBackup" as the seeds write an operation_type: "database_backup".</summary>
+    public static string OperationType(string operation) => SnakeBoundary().Replace(operation, "_$1").ToLowerInvariant();
+
+    /// <summary>Inserts the entry, creating the table or adding our columns first; within a bounded time.</summary>
+    public async Task AppendAsync(OperationLogEntry entry, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            await using var connection = await PostgresConnector.OpenAsync(_target, timeout.Token).ConfigureAwait(false);
+            try
+            {
+                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn
+                                              or PostgresErrorCodes.InvalidColumnReference)
+            {
+                // The first entry on this table: create it, or add our columns to the seeds' table, then insert again.
+                await EnsureTableAsync(connection, timeout.Token).ConfigureAwait(false);
+                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new OpsException(PostgresErrorIds.ConnectionLost, FailureKind.ConnectionFailed,
+                $"PostgreSQL at {_target.Host}:{_target.Port} did not take the entry within {Timeout.TotalSeconds:0} seconds.", _target);
+        }
+        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e))
+        {
+            throw PostgresConnector.Failure(e, _target);
+        }
+    }
+
+    private async Task InsertAsync(NpgsqlConnection connection, OperationLogEntry entry, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            $"""
+            INSERT INTO {_table} (operation_type, status, details, created_at, entry_id, operation, target, environment,
+                user_name, host_name, started_at, finished_at, outcome, error_id, run_id, message)
+            VALUES (@type, @status, @details, @finished, @id, @operation, @target, @environment,
+                @user, @host, @started, @finished, @outcome, @error, @run, @message)
+            ON CONFLICT (entry_id) DO NOTHING
+            """, connection);
+        insert.Parameters.AddWithValue("type", OperationType(entry.Operation));
+        insert.Parameters.AddWithValue("status", Status(entry.Outcome));
+        insert.Parameters.AddWithValue("details", NpgsqlDbType.Jsonb, OperationLogEntryJson.SerializeFigures(entry.Figures));
+        insert.Parameters.AddWithValue("finished", NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(entry.FinishedAt, DateTimeKind.Utc));
+        insert.Parameters.AddWithValue("started", NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(entry.StartedAt, DateTimeKind.Utc));
+        insert.Parameters.AddWithValue("id", entry.Id);
+        insert.Parameters.AddWithValue("operation", entry.Operation);
+        insert.Parameters.AddWithValue("target", entry.Target);
+        insert.Parameters.AddWithValue("environment", (object?)entry.Environment ?? DBNull.Value);
+        insert.Parameters.AddWithValue("user", entry.User);
+        insert.Parameters.AddWithValue("host", entry.Host);
+        insert.Parameters.AddWithValue("outcome", entry.Outcome.ToString());
+        insert.Parameters.AddWithValue("error", (object?)entry.ErrorId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("run", (object?)entry.RunId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("message", (object?)entry.Message ?? DBNull.Value);
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The table's entries newest first, as the file holds them; for reading the log back from the database.</summary>
+    public async IAsyncEnumerable<OperationLogEntry> ReadNewestFirstAsync(int? first,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnector.OpenAsync(_target, cancellationToken).ConfigureAwait(false);
+        await using var select = new NpgsqlCommand(
+            $"""
+            SELECT entry_id, operation, target, environment, user_name, host_name, started_at, finished_at, outcome,
+                details::text, error_id, run_id, message
+            FROM {_table} WHERE entry_id IS NOT NULL ORDER BY finished_at DESC, id DESC
+            """ + (first is null ? "" : $" LIMIT {first.Value}"), connection);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var figures = OperationLogEntryJson.DeserializeFigures(reader.GetString(9));
+            yield return new OperationLogEntry
+            {
+                Id = reader.GetString(0),
+                Operation = reader.GetString(1),
+                Target = reader.GetString(2),
+                Environment = reader.IsDBNull(3) ? null : reader.GetString(3),
+                User = reader.GetString(4),
+                Host = reader.GetString(5),
+                StartedAt = reader.GetDateTime(6),
+                FinishedAt = reader.GetDateTime(7),
+                Outcome = Enum.Parse<OperationOutcome>(reader.GetString(8)),
+                Figures = figures,
+                ErrorId = reader.IsDBNull(10) ? null : reader.GetString(10),
+                RunId = reader.IsDBNull(11) ? null : reader.GetString(11),
+                Message = reader.IsDBNull(12) ? null : reader.GetString(12),
+            };
+        }
+    }
+
+    private async Task EnsureTableAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        // IF NOT EXISTS throughout, so a table of the seeds' shape gains our columns; the unique index lets an entry be sent twice without a second row.
+        await using var create = new NpgsqlCommand(
+            $$"""
+            CREATE TABLE IF NOT EXISTS {{_table}} (
+                id bigserial PRIMARY KEY,
+                operation_type text NOT NULL,
+                status text NOT NULL,
+                details jsonb NOT NULL DEFAULT '{}'::jsonb,
+                created_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE {{_table}}
+                ADD COLUMN IF NOT EXISTS entry_id text,
+                ADD COLUMN IF NOT EXISTS operation text,
+                ADD COLUMN IF NOT EXISTS target text,
+                ADD COLUMN IF NOT EXISTS environment text,
+                ADD COLUMN IF NOT EXISTS user_name text,
+                ADD COLUMN IF NOT EXISTS host_name text,
+                ADD COLUMN IF NOT EXISTS started_at timestamptz,
+                ADD COLUMN IF NOT EXISTS finished_at timestamptz,
+                ADD COLUMN IF NOT EXISTS outcome text,
+                ADD COLUMN IF NOT EXISTS error_id text,
+                ADD COLUMN IF NOT EXISTS run_id text,
+                ADD COLUMN IF NOT EXISTS message text;
+            CREATE UNIQUE INDEX IF NOT EXISTS {{IndexName()}} ON {{_table}} (entry_id);
+            """, connection);
+        await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private string IndexName() => $"\"{_table.Replace("\"", "").Replace('.', '_')}_entry_id\"";
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")]
+    private static partial Regex TableName();
+
+    [GeneratedRegex("(?<=[a-z0-9])([A-Z])")]
+    private static partial Regex SnakeBoundary();
+}
