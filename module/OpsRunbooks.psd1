@@ -21,6 +21,7 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Write-OperationLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -21,8 +21,20 @@ public sealed partial class RunSummary
     public TimeSpan Duration { get; set; }
     public int ExitCode { get; set; }
     public int Objects { get; set; }
-    public int Errors { get; set; }
+    public int Errors { get; private set; }
     public int Warnings { get; set; }
+
+    /// <summary>The first error's id and message: what a failed run's entry reports.</summary>
+    public (string Id, string Message)? FirstError { get; set; }
+
+    /// <summary>What stopped the run, when a signal or the timeout did.</summary>
+    public string? StopMessage { get; set; }
+
+    public void NoteError(string fullyQualifiedErrorId, string message)
+    {
+        Errors++;
+        FirstError ??= (fullyQualifiedErrorId.Split(',')[0], message);
+    }
 
     public string Outcome => ExitCode switch
     {
@@ -77,6 +89,34 @@ public sealed partial class RunSummary
 
     private static string Quote(string value) =>
         value.Length > 0 && value.All(c => !char.IsWhiteSpace(c) && c is not '\'' and not '"') ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// The run as an operations-log entry's outcome, figures, error id and message: a run stopped by a signal or
+    /// the timeout is Cancelled, one that could not take the lock Failed (RunbookLocked), as is any other non-zero exit.
+    /// </summary>
+    public (string Outcome, System.Collections.Specialized.OrderedDictionary Figures, string? ErrorId, string Message) ToEntry(TimeSpan elapsed)
+    {
+        var figures = new System.Collections.Specialized.OrderedDictionary
+        {
+            ["CommandLine"] = CommandLine,
+            ["ExitCode"] = ExitCode,
+            ["RunOutcome"] = Outcome,
+            ["Objects"] = Objects,
+            ["Errors"] = Errors,
+            ["Warnings"] = Warnings,
+            ["DurationSeconds"] = elapsed,
+        };
+        var counts = $"{Count(Objects, "object")}, {Count(Errors, "error")}, {Count(Warnings, "warning")}";
+        return Outcome switch
+        {
+            "Succeeded" => ("Succeeded", figures, null, counts + "."),
+            "TimedOut" or "Interrupted" => ("Cancelled", figures, null, $"{StopMessage} {counts}."),
+            _ => ("Failed", figures, FirstError?.Id ?? "RunbookFailed",
+                FirstError is { } error ? Shorten(error.Message) : $"Exited with {ExitCode}; {counts}."),
+        };
+    }
+
+    private static string Shorten(string message) => message.Length <= 500 ? message : message[..497] + "...";
 
     /// <summary>Two lines for the end of the run's log.</summary>
     public string ToText() => string.Create(CultureInfo.InvariantCulture,

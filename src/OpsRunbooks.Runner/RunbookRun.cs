@@ -1,14 +1,11 @@
 using System.Collections;
 using System.Diagnostics;
-using System.Reflection;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
 
 namespace OpsRunbooks.Runner;
 
 /// <summary>
-/// One run of a runbook script: its lock, the engine, the module, the script, its timeout, its exit status
-/// and its summary.
+/// One run of a runbook script: its id, its lock, its timeout, its exit status, its summary printed and
+/// recorded in the operations log.
 /// </summary>
 public static class RunbookRun
 {
@@ -62,24 +59,32 @@ public static class RunbookRun
             return ExitCodes.Failed;
         }
         using (runbookLock)
+        using (var session = new RunnerSession(modulePath))
         {
-            if (runbookLock is null)
+            if (runbookLock is null && interruption.Reason is { } waitStopped)
             {
-                summary.ExitCode = interruption.Reason is null ? ExitCodes.Locked : interruption.ExitCode;
-                Console.Error.WriteLine(interruption.Reason is null
-                    ? $"opsrunbook: not run, the other run holds the lock {lockPath}; exit code {ExitCodes.Locked}."
-                    : $"opsrunbook: interrupted by {interruption.Reason} while waiting for the lock; not run; exit code {interruption.ExitCode}.");
+                summary.ExitCode = interruption.ExitCode;
+                Console.Error.WriteLine($"opsrunbook: interrupted by {waitStopped} while waiting for the lock; not run; exit code {interruption.ExitCode}.");
+            }
+            else if (runbookLock is null)
+            {
+                summary.ExitCode = ExitCodes.Locked;
+                Console.Error.WriteLine($"opsrunbook: not run, the other run holds the lock {lockPath}; exit code {ExitCodes.Locked}.");
+                summary.FirstError = ("RunbookLocked", $"Not run: {summary.Script}{ForEnvironment(environment)} was running already ({RunbookLock.Holder(lockPath)}).");
+                session.Record(summary, EnvironmentPath(scriptPath, parameters), clock.Elapsed);
             }
             else
             {
                 if (options.Timeout is { } timeout) interruption.StopAfter(timeout);
-                summary.ExitCode = RunScript(scriptPath, parameters, modulePath, interruption, summary);
+                summary.ExitCode = session.RunScript(scriptPath, parameters, interruption, summary);
                 if (interruption.Reason is { } reason)
                 {
+                    summary.StopMessage = reason == StopReason.Timeout ? $"Stopped by --timeout {options.Timeout}." : $"Stopped by {reason}.";
                     Console.Error.WriteLine(reason == StopReason.Timeout
                         ? $"opsrunbook: stopped by --timeout {options.Timeout}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}."
                         : $"opsrunbook: interrupted by {reason}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
                 }
+                session.Record(summary, EnvironmentPath(scriptPath, parameters), clock.Elapsed);
             }
         }
         summary.Duration = clock.Elapsed;
@@ -87,64 +92,9 @@ public static class RunbookRun
         return summary.ExitCode;
     }
 
-    private static int RunScript(string scriptPath, Hashtable parameters, string modulePath, Interruption interruption, RunSummary summary)
-    {
-        // #Requires -Modules OpsRunbooks then finds the module by name, as pwsh does with the folder on PSModulePath.
-        var modulesFolder = Path.GetDirectoryName(Path.GetDirectoryName(modulePath))!;
-        Environment.SetEnvironmentVariable("PSModulePath",
-            string.Join(Path.PathSeparator, new[] { modulesFolder, Environment.GetEnvironmentVariable("PSModulePath") }.Where(p => !string.IsNullOrEmpty(p))));
-
-        var host = new RunnerHost();
-        using var runspace = RunspaceFactory.CreateRunspace(host, InitialSessionState.CreateDefault2());
-        runspace.Open();
-        runspace.SessionStateProxy.Path.SetLocation(Directory.GetCurrentDirectory());
-        using var shell = System.Management.Automation.PowerShell.Create();
-        shell.Runspace = runspace;
-
-        shell.Streams.Error.DataAdded += (_, e) =>
-        {
-            summary.Errors++;
-            var record = shell.Streams.Error[e.Index];
-            Console.Error.WriteLine($"ERROR: {record} ({record.FullyQualifiedErrorId})");
-        };
-        shell.Streams.Warning.DataAdded += (_, _) => summary.Warnings++;
-
-        // What the script outputs is formatted once it has ended, however it ended: an "exit 1" after the
-        // output would otherwise end the pipeline before Out-Default writes its table (pwsh -File loses it so).
-        var output = new List<PSObject>();
-        try
-        {
-            shell.AddCommand("Import-Module").AddParameter("Name", modulePath).AddParameter("ErrorAction", ActionPreference.Stop);
-            interruption.Invoke(shell, output);
-            shell.Commands.Clear();
-            PassOnTheScriptsExit(runspace);
-            shell.AddCommand(scriptPath).AddParameters(parameters);
-            interruption.Invoke(shell, output);
-        }
-        catch (RuntimeException) when (interruption.Reason is not null)
-        {
-            // The stop that the signal or the timeout asked for.
-        }
-        catch (ParameterBindingException e) when (e.ErrorRecord.InvocationInfo?.MyCommand is ExternalScriptInfo bound && bound.Path == scriptPath)
-        {
-            Console.Error.WriteLine($"opsrunbook: {e.Message} ({e.ErrorRecord.FullyQualifiedErrorId})");
-            Console.Error.WriteLine($"Run 'Get-Help {scriptPath} -Full' in pwsh, or read the script's help, for its parameters.");
-            return ExitCodes.Usage;
-        }
-        catch (RuntimeException e)
-        {
-            summary.Objects = output.Count;
-            WriteOutput(runspace, output);
-            Console.Error.WriteLine($"ERROR: {e.ErrorRecord} ({e.ErrorRecord.FullyQualifiedErrorId})");
-            summary.Errors++;
-            return ExitCodes.Failed;
-        }
-
-        summary.Objects = output.Count;
-        WriteOutput(runspace, output);
-        if (interruption.Reason is not null) return interruption.ExitCode;
-        return host.ExitCode ?? (summary.Errors > 0 ? ExitCodes.Failed : ExitCodes.Success);
-    }
+    /// <summary>Where the runbook reads its environment file: its -EnvironmentPath, else the environments folder beside its own folder.</summary>
+    private static string EnvironmentPath(string scriptPath, Hashtable parameters) =>
+        parameters["EnvironmentPath"] as string ?? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(scriptPath)!, "..", "environments"));
 
     private static string ForEnvironment(string? environment) => environment is null ? "" : $" for {environment}";
 
@@ -154,27 +104,6 @@ public static class RunbookRun
         var folder = ModuleLocator.FindRunbooks();
         var relative = folder is null ? null : Path.GetRelativePath(folder, scriptPath);
         return relative is null || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? scriptPath : relative.Replace('\\', '/');
-    }
-
-    private static void WriteOutput(Runspace runspace, List<PSObject> output)
-    {
-        if (output.Count == 0) return;
-        using var formatter = System.Management.Automation.PowerShell.Create();
-        formatter.Runspace = runspace;
-        formatter.AddCommand("Out-Default").Invoke(output);
-    }
-
-    /// <summary>
-    /// Makes the script's own "exit N" end the run with N, as pwsh -File does. By default the engine
-    /// keeps an exit inside a script file to that script (it only sets $LASTEXITCODE, which native
-    /// commands set too); pwsh -File sets this engine switch, which has no public API, so that the exit
-    /// reaches the host's SetShouldExit. It applies to the next script started, the runbook.
-    /// </summary>
-    private static void PassOnTheScriptsExit(Runspace runspace)
-    {
-        const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
-        var context = typeof(Runspace).GetProperty("ExecutionContext", Internal)!.GetValue(runspace)!;
-        context.GetType().GetProperty("ScriptCommandProcessorShouldRethrowExit", Internal)!.SetValue(context, true);
     }
 
     private static string? Resolve(string script)

@@ -20,6 +20,12 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
     private string StateDirectory => Path.Combine(_directory, "state");
     private string Release => Path.Combine(_directory, "release");
     private string Trace => Path.Combine(_directory, "trace");
+    private string Journal => Path.Combine(_directory, "operations.jsonl");
+
+    /// <summary>The runs' entries in the operations log, in the order written.</summary>
+    private List<System.Text.Json.JsonElement> RunEntries() =>
+        [.. File.ReadAllLines(Journal).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("operation").GetString() == "RunbookRun")];
 
     /// <summary>A runbook that says when it starts and ends, and holds on until the test releases it.</summary>
     private string HoldingScript()
@@ -41,6 +47,7 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
         start.ArgumentList.Add(RunnerTests.Runner);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["OPSRUNBOOKS_STATE_DIR"] = StateDirectory;
+        start.Environment["OPSRUNBOOKS_JOURNAL_PATH"] = Journal;
         return Process.Start(start)!;
     }
 
@@ -82,6 +89,14 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
         Assert.Contains("Locked (exit code 75)", refused.Error);
         Assert.Contains("Succeeded (exit code 0)", ran.Error);
         Assert.Single(File.ReadAllLines(Trace), l => l.StartsWith("start", StringComparison.Ordinal));
+        // Both runs are in the log: the refused one as a failure a notification fires on.
+        var entries = RunEntries();
+        Assert.Equal(2, entries.Count);
+        var lockedEntry = Assert.Single(entries, e => e.GetProperty("outcome").GetString() == "Failed");
+        Assert.Equal("RunbookLocked", lockedEntry.GetProperty("errorId").GetString());
+        var ranEntry = Assert.Single(entries, e => e.GetProperty("outcome").GetString() == "Succeeded");
+        Assert.Equal(1, ranEntry.GetProperty("figures").GetProperty("Objects").GetInt32());
+        Assert.Contains("ran as " + ranEntry.GetProperty("runId").GetString(), ran.Output);
     }
 
     [Fact]
@@ -160,6 +175,12 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
         Assert.All(paused, pid => Assert.False(Directory.Exists($"/proc/{pid}"), $"pg_dump {pid} is still in the process table"));
         Assert.Empty(store.ObjectNames());
         Assert.DoesNotContain(services.Postgres.Password, result.Output + result.Error);
+        var entries = File.ReadAllLines(Journal);
+        Assert.Contains(entries, l => l.Contains("\"operation\":\"DatabaseBackup\"", StringComparison.Ordinal) && l.Contains("\"outcome\":\"Cancelled\"", StringComparison.Ordinal));
+        var run = Assert.Single(RunEntries());
+        Assert.Equal("Cancelled", run.GetProperty("outcome").GetString());
+        Assert.Equal("TimedOut", run.GetProperty("figures").GetProperty("RunOutcome").GetString());
+        Assert.DoesNotContain(services.Postgres.Password, string.Join("\n", entries));
     }
 
     private static bool PgDumpPauses(PausedPgClient pgDump) =>
