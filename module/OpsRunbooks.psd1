@@ -22,6 +22,8 @@
         'Test-BackupStore'
         'Test-BackupIntegrity'
         'Write-OperationLog'
+        'Get-RestoreEvidence'
+        'Export-OpsReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -8,5 +8,6 @@ public static class EnvironmentSections
 {
     public static readonly IReadOnlyList<IEnvironmentSection> All = [
         new Journal.JournalEnvironmentSection(),
+        new Recovery.RecoveryEnvironmentSection(),
     ];
 }
