@@ -47,7 +47,7 @@ param(
     [switch] $Destructive,
 
     # Queries that must return a row (and true where boolean) on the restored database.
-    [string[]] $VerificationQuery = @(),
+    [string[]] $VerificationQuery,
 
     # Drill with the newest backup in the store instead of a fresh one: the RPO is then a real one.
     [switch] $NoFreshBackup,
@@ -85,7 +85,9 @@ $lostAt = [datetime]::UtcNow
 $rpo = $lostAt - $backup.StartedUtc
 $PSCmdlet.WriteVerbose("Drill of ${target}: lost at $($lostAt.ToString('u')); backup $($backup.Id) of $($backup.StartedUtc.ToString('u')) (RPO $rpo)")
 
-$report = Test-BackupIntegrity -Backup $backup -Environment $opsEnvironment -RestoreTest -VerificationQuery $VerificationQuery
+$checks = @{ Backup = $backup; Environment = $opsEnvironment; RestoreTest = $true }
+if ($VerificationQuery) { $checks.VerificationQuery = $VerificationQuery }
+$report = Test-BackupIntegrity @checks
 $restore = $null
 if ($report -and $report.Passed -and $Destructive) {
     $restore = Restore-DatabaseBackup -Backup $backup -Environment $opsEnvironment -TargetDatabase $Database -Force
@@ -110,7 +112,7 @@ if ($null -ne $restoreTime) { $figures.RestoreSeconds = $restoreTime }
 $rowCounts = if ($restore) { $restore.TableRowCounts } else { $backup.TableRowCounts }
 $figures.Tables = $rowCounts.Count
 $figures.Rows = [long] ($rowCounts.Values | Measure-Object -Sum).Sum
-$figures.VerificationQueries = $VerificationQuery.Count
+$figures.VerificationQueries = @($VerificationQuery).Count
 if ($null -ne $rtoMet) { $figures.RtoObjectiveSeconds = $recovery.RecoveryTimeObjective; $figures.RtoMet = $rtoMet }
 if ($null -ne $rpoMet) { $figures.RpoObjectiveSeconds = $recovery.RecoveryPointObjective; $figures.RpoMet = $rpoMet }
 

@@ -18,7 +18,9 @@ esac
 
 # postgresql-15 brings the server binaries under /usr/lib/postgresql/15/bin;
 # util-linux provides runuser and flock, procps provides ps/pkill for diagnostics.
-readonly PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+PACKAGES=(postgresql-15 postgresql-client-15 gnupg procps util-linux)
+# The operations report's test renders the page in real headless Chromium.
+PACKAGES+=(chromium)
 
 # A drop-in read by postgresql-common's createcluster.conf (include_dir): it stops the
 # postgresql-15 postinst from creating (and so starting) Debian's default `main` cluster,

@@ -75,8 +75,10 @@ public static partial class RestoreEvidenceBuilder
         string? environment, int trendWindow, DateTime nowUtc)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(trendWindow, 1);
-        var byDatabase = entries
-            .Where(e => RestoreOperations.Contains(e.Operation) && (environment is null || e.Environment == environment))
+        var relevant = entries.Where(e => RestoreOperations.Contains(e.Operation) && (environment is null || e.Environment == environment)).ToList();
+        var drills = relevant.Where(e => e.Operation == "DisasterRecoveryTest").ToList();
+        var byDatabase = relevant
+            .Where(e => !IsPartOfADrill(e, drills))
             .Select(e => (Entry: e, Database: DatabaseOf(e)))
             .Where(e => e.Database is not null)
             .GroupBy(e => e.Database!, e => e.Entry, StringComparer.Ordinal)
@@ -121,6 +123,15 @@ public static partial class RestoreEvidenceBuilder
             History = [.. times.Select(t => new RestoreSample(t.FinishedAt, t.Time, t.Operation)).Reverse()],
         };
     }
+
+    /// <summary>
+    /// A restore test or restore that a drill ran (the same backup, within the drill's time): the drill's entry
+    /// stands for it, so that one drill counts once.
+    /// </summary>
+    private static bool IsPartOfADrill(OperationLogEntry entry, List<OperationLogEntry> drills) =>
+        entry.Operation != "DisasterRecoveryTest" && entry.Figures.TryGetValue("BackupId", out var id)
+        && drills.Exists(drill => drill.Figures.TryGetValue("BackupId", out var drilled) && Equals(drilled, id)
+            && entry.StartedAt >= drill.StartedAt && entry.FinishedAt <= drill.FinishedAt);
 
     /// <summary>The database an entry is about: its Database figure, else the one its BackupId's folder names.</summary>
     public static string? DatabaseOf(OperationLogEntry entry)
