@@ -21,6 +21,8 @@
         'Test-BackupFreshness'
         'Test-BackupStore'
         'Test-BackupIntegrity'
+        'Get-OperationLog'
+        'Send-OpsNotification'
         'Write-OperationLog'
         'Get-RestoreEvidence'
         'Export-OpsReport'

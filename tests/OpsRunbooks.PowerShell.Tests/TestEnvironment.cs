@@ -6,12 +6,13 @@ namespace OpsRunbooks.PowerShell.Tests;
 /// <summary>
 /// An environment file &lt;name&gt;.psd1 in a directory of its own, for the test server: its password by
 /// reference to an environment variable set for the test, the given databases, store and thresholds, and
-/// optionally a decryption key with the same server for restore tests.
+/// optionally a decryption key with the same server for restore tests, a Journal section and more DatabaseServers entries.
 /// </summary>
 public sealed class TestEnvironment : IDisposable
 {
     public TestEnvironment(ServicesFixture services, string name = "test", string storeEntry = "@{ Path = 'store' }",
-        IEnumerable<string>? databases = null, IReadOnlyDictionary<string, object>? thresholds = null, string? decryptionKey = null)
+        IEnumerable<string>? databases = null, IReadOnlyDictionary<string, object>? thresholds = null, string? decryptionKey = null,
+        string? journal = null, string? moreServers = null)
     {
         Name = name;
         Environment.SetEnvironmentVariable(PasswordVariable, services.Postgres.Password);
@@ -24,12 +25,14 @@ public sealed class TestEnvironment : IDisposable
                 Name = '{{name}}'
                 DatabaseServers = @{
                     primary = @{ Host = '{{services.Postgres.Host}}'; Port = {{services.Postgres.Port}}; User = '{{services.Postgres.User}}'; Password = 'env:{{PasswordVariable}}' }
+                    {{moreServers}}
                 }
                 Databases = @( {{databaseEntries}} )
                 Store = {{storeEntry}}
                 EncryptionKey = '{{services.Keys.PublicKeyPath}}'
                 {{(decryptionKey is null ? "" : $"DecryptionKey = {TestStores.Quote(decryptionKey)}; RestoreTestServer = 'primary'")}}
                 Thresholds = @{ {{thresholdEntries}} }
+                {{(journal is null ? "" : $"Journal = {journal}")}}
             }
             """);
     }

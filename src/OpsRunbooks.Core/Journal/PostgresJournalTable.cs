@@ -8,7 +8,7 @@ namespace OpsRunbooks.Journal;
 /// <summary>
 /// The operations log as a PostgreSQL table that the seeds' <c>operation_logs</c> queries keep working on:
 /// operation_type, status ('success', 'failure', 'cancelled'), details (the figures as jsonb) and created_at,
-/// plus a column for each other field of an entry. Created when missing; a table that exists with only the
+/// plus a column for each other field of an entry (figures again as json, which keeps their order; jsonb sorts keys). Created when missing; a table that exists with only the
 /// seeds' columns gets ours added.
 /// </summary>
 public sealed partial class PostgresJournalTable
@@ -77,14 +77,16 @@ public sealed partial class PostgresJournalTable
         await using var insert = new NpgsqlCommand(
             $"""
             INSERT INTO {_table} (operation_type, status, details, created_at, entry_id, operation, target, environment,
-                user_name, host_name, started_at, finished_at, outcome, error_id, run_id, message)
+                user_name, host_name, started_at, finished_at, outcome, figures, error_id, run_id, message)
             VALUES (@type, @status, @details, @finished, @id, @operation, @target, @environment,
-                @user, @host, @started, @finished, @outcome, @error, @run, @message)
+                @user, @host, @started, @finished, @outcome, @figures, @error, @run, @message)
             ON CONFLICT (entry_id) DO NOTHING
             """, connection);
         insert.Parameters.AddWithValue("type", OperationType(entry.Operation));
         insert.Parameters.AddWithValue("status", Status(entry.Outcome));
-        insert.Parameters.AddWithValue("details", NpgsqlDbType.Jsonb, OperationLogEntryJson.SerializeFigures(entry.Figures));
+        var figures = OperationLogEntryJson.SerializeFigures(entry.Figures);
+        insert.Parameters.AddWithValue("details", NpgsqlDbType.Jsonb, figures);
+        insert.Parameters.AddWithValue("figures", NpgsqlDbType.Json, figures);
         insert.Parameters.AddWithValue("finished", NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(entry.FinishedAt, DateTimeKind.Utc));
         insert.Parameters.AddWithValue("started", NpgsqlDbType.TimestampTz, DateTime.SpecifyKind(entry.StartedAt, DateTimeKind.Utc));
         insert.Parameters.AddWithValue("id", entry.Id);
@@ -108,7 +110,7 @@ public sealed partial class PostgresJournalTable
         await using var select = new NpgsqlCommand(
             $"""
             SELECT entry_id, operation, target, environment, user_name, host_name, started_at, finished_at, outcome,
-                details::text, error_id, run_id, message
+                figures::text, error_id, run_id, message
             FROM {_table} WHERE entry_id IS NOT NULL ORDER BY finished_at DESC, id DESC
             """ + (first is null ? "" : $" LIMIT {first.Value}"), connection);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -155,6 +157,7 @@ public sealed partial class PostgresJournalTable
                 ADD COLUMN IF NOT EXISTS started_at timestamptz,
                 ADD COLUMN IF NOT EXISTS finished_at timestamptz,
                 ADD COLUMN IF NOT EXISTS outcome text,
+                ADD COLUMN IF NOT EXISTS figures json,
                 ADD COLUMN IF NOT EXISTS error_id text,
                 ADD COLUMN IF NOT EXISTS run_id text,
                 ADD COLUMN IF NOT EXISTS message text;
