@@ -33,11 +33,11 @@ public sealed class DisasterRecoveryAndReportTests(ServicesFixture services) : I
         var store = new LocalTestStore();
         _disposables.Add(store);
         var environment = new TestEnvironment(services, storeEntry: store.EnvironmentEntry, databases: [_database, "never_backed_up"],
-            decryptionKey: services.Keys.PrivateKeyPath);
+            decryptionKey: services.Keys.PrivateKeyPath, journal: "@{ Path = 'operations.jsonl' }");
         _disposables.Add(environment);
         var file = Path.Combine(environment.Directory, environment.Name + ".psd1");
         var text = File.ReadAllText(file).TrimEnd();
-        File.WriteAllText(file, text[..^1] + $"    Journal = @{{ Path = 'operations.jsonl' }}\n    {more}\n}}\n");
+        File.WriteAllText(file, text[..^1] + $"    {more}\n}}\n");
         return environment;
     }
 

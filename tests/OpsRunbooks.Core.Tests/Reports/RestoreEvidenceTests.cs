@@ -47,6 +47,25 @@ public sealed class RestoreEvidenceTests
         Assert.Equal([40.0, 42.0], evidence.History.Select(s => s.RestoreTime.TotalSeconds));
     }
 
+    [Fact]
+    public void TheRestoreTestADrillRanCountsAsPartOfTheDrill()
+    {
+        var backupId = BackupNaming.NewId("app", Now.AddHours(-2));
+        OperationLogEntry Timed(string operation, DateTime started, DateTime finished, double seconds) => new()
+        {
+            Id = Guid.NewGuid().ToString("N"), Operation = operation, Target = "app", Environment = "production", User = "ops", Host = "h",
+            StartedAt = started, FinishedAt = finished, Outcome = OperationOutcome.Succeeded,
+            Figures = new OperationFigures { { "BackupId", backupId }, { "RestoreSeconds", seconds } },
+        };
+        var evidence = Single([
+            Timed("DisasterRecoveryTest", Now.AddMinutes(-10), Now, 30),
+            Timed("RestoreTest", Now.AddMinutes(-8), Now.AddMinutes(-1), 30),
+            Timed("RestoreTest", Now.AddHours(-1), Now.AddMinutes(-50), 20),
+        ]);
+        Assert.Equal([20.0, 30.0], evidence.History.Select(s => s.RestoreTime.TotalSeconds));
+        Assert.Equal(["RestoreTest", "DisasterRecoveryTest"], evidence.History.Select(s => s.Operation));
+    }
+
     [Theory]
     [InlineData(new double[] { 10, 10, 10, 10, 10, 10 }, RestoreTrend.Steady, 0)]
     [InlineData(new double[] { 10, 10, 10, 15, 15, 15 }, RestoreTrend.Slower, 50)]
