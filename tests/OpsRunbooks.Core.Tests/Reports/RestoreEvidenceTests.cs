@@ -67,10 +67,10 @@ public sealed class RestoreEvidenceTests
     }
 
     [Theory]
-    [InlineData(new double[] { 10, 10, 10, 10, 10, 10 }, RestoreTrend.Steady, 0)]
-    [InlineData(new double[] { 10, 10, 10, 15, 15, 15 }, RestoreTrend.Slower, 50)]
-    [InlineData(new double[] { 20, 20, 20, 10, 12, 11 }, RestoreTrend.Faster, -45)]
-    [InlineData(new double[] { 10, 10, 10, 10.5, 11, 10.9 }, RestoreTrend.Steady, 9)]
+    [InlineData(new double[] { 10, 10, 10, 10, 10, 10 }, RestoreTrend.Steady, 0d)]
+    [InlineData(new double[] { 10, 10, 10, 15, 15, 15 }, RestoreTrend.Slower, 50d)]
+    [InlineData(new double[] { 20, 20, 20, 10, 12, 11 }, RestoreTrend.Faster, -45d)]
+    [InlineData(new double[] { 10, 10, 10, 10.5, 11, 10.9 }, RestoreTrend.Steady, 9d)]
     [InlineData(new double[] { 10, 12, 11 }, RestoreTrend.Unknown, null)]
     public void TheTrendComparesTheMedianOfTheLastRestoresWithTheOnesBefore(double[] oldestFirst, RestoreTrend trend, double? percent)
     {

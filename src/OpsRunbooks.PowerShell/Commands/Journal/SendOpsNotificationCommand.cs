@@ -19,8 +19,11 @@ public sealed class SendOpsNotificationCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string Message { get; set; } = "";
 
+    // A string, not the enum: a field of a core value type makes the cmdlet assembly need the core before the
+    // module initializer has made it reachable, and Import-Module fails outside the test host.
     [Parameter]
-    public NotificationSeverity Severity { get; set; } = NotificationSeverity.Info;
+    [ValidateSet(nameof(NotificationSeverity.Info), nameof(NotificationSeverity.Warning), nameof(NotificationSeverity.Critical))]
+    public string Severity { get; set; } = nameof(NotificationSeverity.Info);
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -41,7 +44,7 @@ public sealed class SendOpsNotificationCommand : OpsCmdlet
         }
         if (!ShouldProcess(string.Join(", ", channels.Select(c => c.ToString())), $"Send the {Severity} notification '{Message}'"))
             return;
-        var notification = new Notification(Message, Severity, Environment!.Name, DateTime.UtcNow);
+        var notification = new Notification(Message, Enum.Parse<NotificationSeverity>(Severity, ignoreCase: true), Environment!.Name, DateTime.UtcNow);
         var deliveries = Run(token => Task.WhenAll(channels.Select(channel =>
             NotificationSender.SendAsync(channel.CreateChannel(), notification, token))));
         foreach (var delivery in deliveries)
