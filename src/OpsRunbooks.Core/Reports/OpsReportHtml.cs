@@ -36,10 +36,14 @@ public static class OpsReportHtml
         svg .axis { stroke: #9aa0a6; stroke-width: 1; }
         svg .series { fill: none; stroke: #1a73e8; stroke-width: 2; }
         svg .point { fill: #1a73e8; }
-        svg .tick, svg .chart-empty { font: 11px system-ui, sans-serif; fill: #5f6368; }
-        svg .chart-title { font: 600 13px system-ui, sans-serif; fill: #202124; }
+        svg .tick, svg .chart-empty { font: 15px system-ui, sans-serif; fill: #5f6368; }
+        svg .chart-title { font: 600 18px system-ui, sans-serif; fill: #202124; }
         details { margin-top: 8px; }
-        @media (max-width: 600px) { body { font-size: 14px; } th, td { padding: 3px 5px; } .charts { grid-template-columns: 1fr; } }
+        @media (max-width: 600px) {
+          body { font-size: 14px; } th, td { padding: 3px 5px; } .charts { grid-template-columns: 1fr; }
+          table.facts, table.facts tbody, table.facts tr, table.facts th, table.facts td { display: block; }
+          table.facts th { border-bottom: none; padding-top: 6px; } table.facts td.num { text-align: left; }
+        }
         """;
 
     public static string Render(OpsReport report)

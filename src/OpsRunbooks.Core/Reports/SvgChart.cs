@@ -10,7 +10,7 @@ namespace OpsRunbooks.Reports;
 /// </summary>
 public static class SvgChart
 {
-    private const int Width = 600, Height = 220, Left = 64, Right = 16, Top = 28, Bottom = 36;
+    private const int Width = 600, Height = 240, Left = 84, Right = 16, Top = 36, Bottom = 44;
 
     /// <param name="kind">A name for the chart's kind (backup-size, restore-time), as data-chart, for tests and styles.</param>
     /// <param name="label">What a value is, for the label of the axis and of each point.</param>
@@ -21,7 +21,7 @@ public static class SvgChart
         svg.Append(CultureInfo.InvariantCulture,
             $"<svg class=\"chart\" data-chart=\"{kind}\" data-points=\"{points.Count}\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{Encode(title)}\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{Encode(title)}</title>");
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"18\" class=\"chart-title\">{Encode(title)}</text>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"22\" class=\"chart-title\">{Encode(title)}</text>");
         if (points.Count == 0)
         {
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\" class=\"chart-empty\">nothing recorded yet</text></svg>");
