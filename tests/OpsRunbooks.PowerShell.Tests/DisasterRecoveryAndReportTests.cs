@@ -122,7 +122,7 @@ public sealed class DisasterRecoveryAndReportTests(ServicesFixture services) : I
             var shot = await ProcessRunner.RunAsync("/usr/bin/chromium", [.. chromium, "--screenshot=" + screenshot, "--window-size=412,900", new Uri(page).AbsoluteUri],
                 timeout: TimeSpan.FromMinutes(2));
             Assert.True(shot.ExitCode == 0, shot.Error);
-            Assert.Equal("\u0089PNG"u8.ToArray(), File.ReadAllBytes(screenshot)[..4]);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(screenshot)[..4]);
         }
         finally
         {
