@@ -41,6 +41,9 @@
         'Invoke-PostgresPromotion'
         'Get-OperationLog'
         'Send-OpsNotification'
+        'Write-OperationLog'
+        'Get-RestoreEvidence'
+        'Export-OpsReport'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -154,4 +154,14 @@
             KeyPrefix = 'shop_database_'
         }
     }
+
+    # What disaster-recovery drills (runbooks/recovery/Invoke-DisasterRecoveryTest.ps1) may do here and must
+    # achieve. Throwaway = $true lets a drill with -Destructive replace a database from its backup: only
+    # for an environment whose data does not matter. The objectives are timespans; a drill slower than
+    # the RTO, or restoring a backup older than the RPO, fails.
+    Recovery        = @{
+        Throwaway              = $false
+        RecoveryTimeObjective  = '01:00:00'
+        RecoveryPointObjective = '1.00:00:00'
+    }
 }

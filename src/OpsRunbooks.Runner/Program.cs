@@ -6,6 +6,6 @@ return args switch
 {
     ["--help" or "-h" or "help"] => Usage.PrintHelp(),
     ["--version"] => Usage.PrintVersion(),
-    ["run", var script, .. var rest] => RunbookRun.Run(script, rest),
+    ["run", .. var rest] => RunbookRun.Run(rest),
     _ => Usage.Wrong(args.Length == 0 ? "no command given." : $"'{string.Join(' ', args)}' is not a command."),
 };

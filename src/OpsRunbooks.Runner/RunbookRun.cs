@@ -1,107 +1,109 @@
 using System.Collections;
-using System.Reflection;
-using System.Management.Automation;
-using System.Management.Automation.Runspaces;
+using System.Diagnostics;
 
 namespace OpsRunbooks.Runner;
 
-/// <summary>One run of a runbook script: the engine, the module, the script, and its exit status.</summary>
+/// <summary>
+/// One run of a runbook script: its id, its lock, its timeout, its exit status, its summary printed and
+/// recorded in the operations log.
+/// </summary>
 public static class RunbookRun
 {
-    public static int Run(string script, IReadOnlyList<string> arguments)
+    /// <summary>Set for the run to a new id, so that what the run records carries it, child processes included.</summary>
+    public const string RunIdVariable = "OPSRUNBOOKS_RUN_ID";
+
+    public static int Run(IReadOnlyList<string> arguments)
     {
-        var scriptPath = Resolve(script);
-        if (scriptPath is null)
-            return Usage.Wrong($"no script '{script}' in {Directory.GetCurrentDirectory()} or the runbooks folder.");
+        RunOptions options;
         Hashtable parameters;
         string modulePath;
         try
         {
-            parameters = ScriptArguments.Parse(arguments);
+            options = RunOptions.Parse(arguments);
+            parameters = ScriptArguments.Parse(options.ScriptArguments);
             modulePath = ModuleLocator.Find();
         }
         catch (ArgumentException e)
         {
             return Usage.Wrong(e.Message);
         }
-        // #Requires -Modules OpsRunbooks then finds the module by name, as pwsh does with the folder on PSModulePath.
-        var modulesFolder = Path.GetDirectoryName(Path.GetDirectoryName(modulePath))!;
-        Environment.SetEnvironmentVariable("PSModulePath",
-            string.Join(Path.PathSeparator, new[] { modulesFolder, Environment.GetEnvironmentVariable("PSModulePath") }.Where(p => !string.IsNullOrEmpty(p))));
+        var scriptPath = Resolve(options.Script);
+        if (scriptPath is null)
+            return Usage.Wrong($"no script '{options.Script}' in {Directory.GetCurrentDirectory()} or the runbooks folder.");
+
+        var runId = Guid.CreateVersion7().ToString();
+        Environment.SetEnvironmentVariable(RunIdVariable, runId);
+        var environment = parameters["Environment"] as string;
+        var summary = new RunSummary
+        {
+            RunId = runId,
+            Script = DisplayName(scriptPath),
+            Environment = environment,
+            Parameters = RunSummary.MaskSecrets(scriptPath, parameters),
+            StartedUtc = DateTime.UtcNow,
+        };
+        var clock = Stopwatch.StartNew();
 
         using var interruption = new Interruption();
-        var host = new RunnerHost();
-        using var runspace = RunspaceFactory.CreateRunspace(host, InitialSessionState.CreateDefault2());
-        runspace.Open();
-        runspace.SessionStateProxy.Path.SetLocation(Directory.GetCurrentDirectory());
-        using var shell = System.Management.Automation.PowerShell.Create();
-        shell.Runspace = runspace;
-
-        var errors = 0;
-        shell.Streams.Error.DataAdded += (_, e) =>
-        {
-            errors++;
-            var record = shell.Streams.Error[e.Index];
-            Console.Error.WriteLine($"ERROR: {record} ({record.FullyQualifiedErrorId})");
-        };
-
-        // What the script outputs is formatted once it has ended, however it ended: an "exit 1" after the
-        // output would otherwise end the pipeline before Out-Default writes its table (pwsh -File loses it so).
-        var output = new List<PSObject>();
+        var lockPath = RunbookLock.PathOf(scriptPath, environment);
+        RunbookLock? runbookLock;
         try
         {
-            shell.AddCommand("Import-Module").AddParameter("Name", modulePath).AddParameter("ErrorAction", ActionPreference.Stop);
-            interruption.Invoke(shell, output);
-            shell.Commands.Clear();
-            PassOnTheScriptsExit(runspace);
-            shell.AddCommand(scriptPath).AddParameters(parameters);
-            interruption.Invoke(shell, output);
+            runbookLock = RunbookLock.TryTake(lockPath, runId, options.WaitLock, () => interruption.Reason is not null, holder =>
+                Console.Error.WriteLine($"opsrunbook: {summary.Script}{ForEnvironment(environment)} is running already ({holder})" +
+                    (options.WaitLock is { } wait ? $"; waiting up to {wait} for it to end." : ".")));
         }
-        catch (RuntimeException) when (interruption.Signal is not null)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The stop that the signal asked for.
-        }
-        catch (ParameterBindingException e) when (e.ErrorRecord.InvocationInfo?.MyCommand is ExternalScriptInfo bound && bound.Path == scriptPath)
-        {
-            Console.Error.WriteLine($"opsrunbook: {e.Message} ({e.ErrorRecord.FullyQualifiedErrorId})");
-            Console.Error.WriteLine($"Run 'Get-Help {scriptPath} -Full' in pwsh, or read the script's help, for its parameters.");
-            return ExitCodes.Usage;
-        }
-        catch (RuntimeException e)
-        {
-            WriteOutput(runspace, output);
-            Console.Error.WriteLine($"ERROR: {e.ErrorRecord} ({e.ErrorRecord.FullyQualifiedErrorId})");
+            Console.Error.WriteLine($"opsrunbook: cannot take the lock {lockPath}: {e.Message} Set ${RunbookLock.StateDirectoryVariable} to a directory this user can write.");
             return ExitCodes.Failed;
         }
-
-        WriteOutput(runspace, output);
-        if (interruption.Signal is { } signal)
+        using (runbookLock)
+        using (var session = new RunnerSession(modulePath))
         {
-            Console.Error.WriteLine($"opsrunbook: interrupted by {signal}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
-            return interruption.ExitCode;
+            if (runbookLock is null && interruption.Reason is { } waitStopped)
+            {
+                summary.ExitCode = interruption.ExitCode;
+                Console.Error.WriteLine($"opsrunbook: interrupted by {waitStopped} while waiting for the lock; not run; exit code {interruption.ExitCode}.");
+            }
+            else if (runbookLock is null)
+            {
+                summary.ExitCode = ExitCodes.Locked;
+                Console.Error.WriteLine($"opsrunbook: not run, the other run holds the lock {lockPath}; exit code {ExitCodes.Locked}.");
+                summary.FirstError = ("RunbookLocked", $"Not run: {summary.Script}{ForEnvironment(environment)} was running already ({RunbookLock.Holder(lockPath)}).");
+                session.Record(summary, EnvironmentPath(scriptPath, parameters), clock.Elapsed);
+            }
+            else
+            {
+                if (options.Timeout is { } timeout) interruption.StopAfter(timeout);
+                summary.ExitCode = session.RunScript(scriptPath, parameters, interruption, summary);
+                if (interruption.Reason is { } reason)
+                {
+                    summary.StopMessage = reason == StopReason.Timeout ? $"Stopped by --timeout {options.Timeout}." : $"Stopped by {reason}.";
+                    Console.Error.WriteLine(reason == StopReason.Timeout
+                        ? $"opsrunbook: stopped by --timeout {options.Timeout}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}."
+                        : $"opsrunbook: interrupted by {reason}: the runbook was stopped after its cleanup; exit code {interruption.ExitCode}.");
+                }
+                session.Record(summary, EnvironmentPath(scriptPath, parameters), clock.Elapsed);
+            }
         }
-        return host.ExitCode ?? (errors > 0 ? ExitCodes.Failed : ExitCodes.Success);
+        summary.Duration = clock.Elapsed;
+        Console.Error.WriteLine(summary.ToText());
+        return summary.ExitCode;
     }
 
-    private static void WriteOutput(Runspace runspace, List<PSObject> output)
-    {
-        if (output.Count == 0) return;
-        using var formatter = System.Management.Automation.PowerShell.Create();
-        formatter.Runspace = runspace;
-        formatter.AddCommand("Out-Default").Invoke(output);
-    }
+    /// <summary>Where the runbook reads its environment file: its -EnvironmentPath, else the environments folder beside its own folder.</summary>
+    private static string EnvironmentPath(string scriptPath, Hashtable parameters) =>
+        parameters["EnvironmentPath"] as string ?? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(scriptPath)!, "..", "environments"));
 
-    /// <summary>
-    /// Makes the script's own "exit N" end the run with N, as pwsh -File does. By default the engine
-    /// keeps an exit inside a script file to that script (it only sets $LASTEXITCODE, which native
-    /// commands set too); pwsh -File sets this engine switch, which has no public API, so that the exit
-    /// reaches the host's SetShouldExit. It applies to the next script started, the runbook.
-    /// </summary>
-    private static void PassOnTheScriptsExit(Runspace runspace)
+    private static string ForEnvironment(string? environment) => environment is null ? "" : $" for {environment}";
+
+    /// <summary>A script in the runbooks folder by its path there (backup/Invoke-NightlyBackup.ps1), any other by its full path.</summary>
+    private static string DisplayName(string scriptPath)
     {
-        const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
-        var context = typeof(Runspace).GetProperty("ExecutionContext", Internal)!.GetValue(runspace)!;
-        context.GetType().GetProperty("ScriptCommandProcessorShouldRethrowExit", Internal)!.SetValue(context, true);
+        var folder = ModuleLocator.FindRunbooks();
+        var relative = folder is null ? null : Path.GetRelativePath(folder, scriptPath);
+        return relative is null || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? scriptPath : relative.Replace('\\', '/');
     }
 
     private static string? Resolve(string script)

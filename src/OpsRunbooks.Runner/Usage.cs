@@ -5,7 +5,7 @@ namespace OpsRunbooks.Runner;
 public static class Usage
 {
     private const string Synopsis = """
-        usage: opsrunbook run <script.ps1> [-Parameter value ...]
+        usage: opsrunbook run [--wait-lock <time>] [--timeout <time>] <script.ps1> [-Parameter value ...]
                opsrunbook --help | --version
         """;
 
@@ -19,6 +19,15 @@ public static class Usage
             error as they come, output objects to standard output as tables once the script has ended;
             nothing prompts. Script parameters are given as -Name value, -Switch or -Name:$false. A script
             path that does not exist from the current directory is looked up in the runbooks folder.
+
+            One run at a time of a script for an -Environment: a second run exits with {ExitCodes.Locked} at once, or
+            with --wait-lock waits that long for the first to end. The lock is a file under
+            ${RunbookLock.StateDirectoryVariable} (default {RunbookLock.StateDirectory}), released by the
+            system when a run ends however it ends. --timeout stops the runbook as SIGINT does (its cleanup
+            runs) once that long has passed since the lock was taken, and exits with {ExitCodes.TimedOut}. A time is 90s,
+            10m, 2h, 1d or hh:mm:ss. Each run gets a new id in ${RunbookRun.RunIdVariable}, and ends with a
+            summary on standard error: the script, its parameters (secrets masked), start, duration,
+            outcome and the counts of output objects, errors and warnings.
 
             The module is taken from ${ModuleLocator.Variable} (a folder or its .psd1), else from an
             OpsRunbooks folder beside or above this program.

@@ -97,11 +97,11 @@ public sealed class RunnerTests(ServicesFixture services) : IDisposable
     {
         var result = await ProcessRunner.RunAsync("dotnet", [Runner, "--help"]);
         Assert.True(result.ExitCode == 0, result.Error);
-        Assert.Contains("usage: opsrunbook run <script.ps1>", result.Output);
+        Assert.Contains("usage: opsrunbook run [--wait-lock <time>] [--timeout <time>] <script.ps1>", result.Output);
         foreach (var runbook in Directory.EnumerateFiles(RepositoryPaths.Combine("runbooks"), "*.ps1", SearchOption.AllDirectories))
             Assert.Contains(Path.GetRelativePath(RepositoryPaths.Combine("runbooks"), runbook), result.Output);
         Assert.Contains("backup/Invoke-NightlyBackup.ps1            Backs up every database an environment lists.", result.Output);
-        foreach (var code in new[] { "0 ", "1 ", "2 ", "130", "143" })
+        foreach (var code in new[] { "0 ", "1 ", "2 ", "75 ", "124", "130", "143" })
             Assert.Contains("\n  " + code, result.Output);
     }
 
@@ -143,6 +143,35 @@ public sealed class RunnerTests(ServicesFixture services) : IDisposable
         var script = Path.Combine(_directory, "exits.ps1");
         File.WriteAllText(script, body);
         Assert.Equal(expected, (await RunAsync(script)).ExitCode);
+    }
+
+    [Fact]
+    public async Task TheRunEndsWithASummaryWhoseParametersHideSecrets()
+    {
+        var script = Path.Combine(_directory, "summary.ps1");
+        File.WriteAllText(script, """
+            param([string] $Environment, [string] $ApiToken, [string] $DatabasePassword, [string] $Label, [switch] $Loud)
+            1, 2
+            Write-Warning 'careful'
+            Write-Error 'one thing failed'
+            """);
+        var result = await RunAsync(script, "-Environment", "staging", "-ApiToken", "tok-123", "-DatabasePassword", "pw-456", "-Label", "two words", "-Loud");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Matches(@"opsrunbook: run [0-9a-f-]{36}: \S*summary\.ps1 -ApiToken \*{5} -DatabasePassword \*{5} -Environment staging -Label 'two words' -Loud\n", result.Error);
+        Assert.Matches(@"opsrunbook: Failed \(exit code 1\) after \d\d:\d\d:\d\d\.\d, started \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ; 2 objects, 1 error, 1 warning\n", result.Error);
+        Assert.DoesNotContain("tok-123", result.Error + result.Output);
+        Assert.DoesNotContain("pw-456", result.Error + result.Output);
+    }
+
+    [Theory]
+    [InlineData("--timeout", "soon")]
+    [InlineData("--wait-lock", "-5m")]
+    [InlineData("--retry", "5m")]
+    public async Task AWrongRunnerOptionIsWrongUsage(string option, string value)
+    {
+        var result = await ProcessRunner.RunAsync("dotnet", [Runner, "run", option, value, "script.ps1"]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(option, result.Error);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

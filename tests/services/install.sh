@@ -26,6 +26,8 @@ PACKAGES+=(openssh-server openssh-client docker.io docker-compose busybox-static
 PACKAGES+=(redis-server redis-tools)
 # supervisord runs the scaling tests' worker, which gcc builds as a static binary (tests/services/worker/build.sh).
 PACKAGES+=(supervisor gcc libc6-dev)
+# The operations report's test renders the page in real headless Chromium.
+PACKAGES+=(chromium)
 
 # A drop-in read by postgresql-common's createcluster.conf (include_dir): it stops the
 # postgresql-15 postinst from creating (and so starting) Debian's default `main` cluster,

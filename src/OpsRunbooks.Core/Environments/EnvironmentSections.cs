@@ -11,5 +11,6 @@ public static class EnvironmentSections
         new Scaling.ScalingEnvironmentSection(),
         new Health.HealthEnvironmentSection(),
         new Journal.JournalEnvironmentSection(),
+        new Recovery.RecoveryEnvironmentSection(),
     ];
 }

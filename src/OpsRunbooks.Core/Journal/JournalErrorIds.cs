@@ -11,4 +11,7 @@ public static class JournalErrorIds
     public const string JournalDatabaseServerUnknown = "JournalDatabaseServerUnknown";
     public const string JournalTableNameInvalid = "JournalTableNameInvalid";
     public const string NotificationChannelUnknown = "NotificationChannelUnknown";
+
+    /// <summary>An entry a script asked Write-OperationLog for that cannot be recorded as given (a figure of no recordable type, an error id without a failure).</summary>
+    public const string OperationLogEntryInvalid = "OperationLogEntryInvalid";
 }
