@@ -70,7 +70,7 @@ public sealed class SupervisorFixture : Xunit.IAsyncLifetime
     public async Task InitializeAsync()
     {
         _redis = await RedisService.StartAsync();
-        _supervisor = await SupervisorService.StartAsync(_redis.Endpoint, numProcs: 4, stopWaitSeconds: 10, jobMilliseconds: 200);
+        _supervisor = await SupervisorService.StartAsync(_redis.Endpoint, numProcs: 4, stopWaitSeconds: 10, jobMilliseconds: 100);
     }
 
     public async Task DisposeAsync()

@@ -36,8 +36,11 @@ public sealed class GetQueueDepthCommand : OpsCmdlet
     [ValidateNotNullOrEmpty]
     public string[]? Queue { get; set; }
 
+    // A string, not the Core enum: a field of a value type from OpsRunbooks.Core makes the cmdlet type unloadable
+    // while PowerShell scans the module, before the module's initializer can resolve the core for it.
     [Parameter]
-    public QueueLayout? Layout { get; set; }
+    [ValidateSet(nameof(QueueLayout.Horizon), nameof(QueueLayout.Celery), nameof(QueueLayout.Sidekiq), nameof(QueueLayout.BullMQ), nameof(QueueLayout.List), IgnoreCase = true)]
+    public string? Layout { get; set; }
 
     [Parameter]
     [AllowEmptyString]
@@ -48,7 +51,7 @@ public sealed class GetQueueDepthCommand : OpsCmdlet
 
     protected override void EndProcessing() => TryRun(() =>
     {
-        var request = QueueSource.Request(Environment, Queue, Layout, KeyPrefix);
+        var request = QueueSource.Request(Environment, Queue, Layout is null ? null : Enum.Parse<QueueLayout>(Layout, ignoreCase: true), KeyPrefix);
         var endpoint = Environment is null
             ? RedisEndpoint.Parse(Redis, RedisDatabase, Credential is null || Credential == PSCredential.Empty ? null : Credential.GetNetworkCredential())
             : QueueSource.RedisOf(Environment);
