@@ -56,7 +56,8 @@ cli() {
 
 cmdlet() {
     local line
-    line="$(dotnet "$runner" run "$repo_root/bench/worker-scale-once.ps1" -Endpoint "$DOCKER_HOST" -Service "$service" -Replicas "$1" | grep '^BENCH-RESULT')"
+    line="$(dotnet "$runner" run "$repo_root/bench/worker-scale-once.ps1" -Endpoint "$DOCKER_HOST" -Service "$service" -Replicas "$1" |
+        grep '^BENCH-RESULT')" || { log "Set-WorkerScale to $1 failed" && exit 1; }
     sed -E 's/.*duration_s=([0-9.]+).*/\1/' <<<"$line"
 }
 
