@@ -26,6 +26,10 @@
         'Test-PostgresHealth'
         'Test-DiskSpace'
         'Invoke-HealthCheck'
+        'Get-PostgresActivity'
+        'Stop-PostgresQuery'
+        'Get-PostgresSlowQuery'
+        'Invoke-PostgresUpgrade'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

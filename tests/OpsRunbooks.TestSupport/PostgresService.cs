@@ -62,6 +62,13 @@ public sealed class PostgresService : IAsyncDisposable
         return result.EnsureSuccess($"psql {sql}").Output.Trim();
     }
 
+    /// <summary>Creates a database and fills it as the seed database is filled (tests/services/seed.sql).</summary>
+    public async Task SeedAsync(string database)
+    {
+        var result = await ProcessRunner.RunAsync("bash", [Script, "seed", _directory, database], timeout: TimeSpan.FromMinutes(2));
+        result.EnsureSuccess($"postgres.sh seed {database}");
+    }
+
     public Task CreateDatabaseAsync(string name) => QueryAsync($"CREATE DATABASE \"{name}\"", "postgres");
 
     public Task DropDatabaseAsync(string name) => QueryAsync($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", "postgres");

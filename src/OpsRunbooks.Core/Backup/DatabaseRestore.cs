@@ -38,7 +38,10 @@ public static class DatabaseRestore
             serverMajor = PostgresConnector.MajorVersion(connection);
         }
         var pgRestore = await locating.ConfigureAwait(false);
-        pgRestore.EnsureSupportsServer(serverMajor, serverVersion);
+        if (request.AcrossMajorVersions && Version.TryParse(backup.ServerVersion, out var source))
+            pgRestore.EnsureSupportsServer(source.Major, backup.ServerVersion);
+        else
+            pgRestore.EnsureSupportsServer(serverMajor, serverVersion);
 
         var exists = await DatabaseAdministration.ExistsAsync(target, target.Database, cancellationToken).ConfigureAwait(false);
         if (exists && !request.Force)

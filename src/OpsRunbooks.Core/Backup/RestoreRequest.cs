@@ -24,6 +24,13 @@ public sealed record RestoreRequest(BackupRecord Backup, PostgresTarget Target, 
     /// <summary>pg_restore to use; found on PATH or under /usr/lib/postgresql when null.</summary>
     public string? PgRestorePath { get; init; }
 
+    /// <summary>
+    /// An upgrade across major versions: pg_restore needs to be only as new as the server the backup was made
+    /// from (it reads that archive), not as new as the target, so a server newer than the installed clients
+    /// can be restored into.
+    /// </summary>
+    public bool AcrossMajorVersions { get; init; }
+
     /// <summary>pg_dump for the emergency backup; found like pg_restore when null.</summary>
     public string? PgDumpPath { get; init; }
 

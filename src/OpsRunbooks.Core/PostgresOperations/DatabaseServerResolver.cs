@@ -28,6 +28,14 @@ public static class DatabaseServerResolver
             new NetworkCredential(server.User, server.Password.Resolve()));
     }
 
+    /// <summary>The name of the environment's only DatabaseServers entry; with none or several, DatabaseServerRequired.</summary>
+    public static string OnlyServer(OpsEnvironment environment) => environment.DatabaseServers.Count == 1
+        ? environment.DatabaseServers[0].Name
+        : throw new OpsException(PostgresOperationsErrorIds.DatabaseServerRequired, FailureKind.InvalidArgument,
+            $"The environment '{environment.Name}' ({environment.SourcePath}) has "
+            + (environment.DatabaseServers.Count == 0 ? "no DatabaseServers entries; add one" : $"{environment.DatabaseServers.Count} DatabaseServers entries; say which with -DatabaseServer ({string.Join(", ", environment.DatabaseServers.Select(s => s.Name))})")
+            + ".", environment.Name);
+
     /// <summary>The DatabaseServers entry of that name (case-sensitive, as the file spells it).</summary>
     public static DatabaseServerDefinition Find(OpsEnvironment environment, string serverName) =>
         environment.DatabaseServers.FirstOrDefault(s => string.Equals(s.Name, serverName, StringComparison.Ordinal))

@@ -10,6 +10,15 @@ public static class PostgresOperationsErrorIds
     /// <summary>-DatabaseServer (or an upgrade's -Source/-Target) names no DatabaseServers entry of the environment.</summary>
     public const string DatabaseServerNotInEnvironment = "DatabaseServerNotInEnvironment";
 
+    /// <summary>-DatabaseServer was left out of an environment with several (or no) DatabaseServers entries.</summary>
+    public const string DatabaseServerRequired = "DatabaseServerRequired";
+
+    /// <summary>-ClientAddress is neither an IP address nor a network.</summary>
+    public const string ClientAddressInvalid = "ClientAddressInvalid";
+
+    /// <summary>A negative duration (-MinimumDuration).</summary>
+    public const string DurationInvalid = "DurationInvalid";
+
     /// <summary>pg_stat_statements is not loaded (shared_preload_libraries) or not created in the database.</summary>
     public const string PgStatStatementsMissing = "PgStatStatementsMissing";
 

@@ -8,28 +8,30 @@ namespace OpsRunbooks.PowerShell.Commands.PostgresOperations;
 
 /// <summary>
 /// Base of the cmdlets that act on one PostgreSQL server: it takes the server as -Server/-Port/-Credential or as
-/// -Environment with -DatabaseServer (a DatabaseServers entry of the file) and resolves it to a target.
+/// -Environment with -DatabaseServer (a DatabaseServers entry of the file; optional when the file has one) and
+/// resolves it to a target. All but -Credential also bind from piped objects' properties of those names, so
+/// the objects a cmdlet emits (which carry Environment, DatabaseServer, Server and Port) lead the next one to
+/// the same server.
 /// </summary>
 public abstract class PostgresServerCommand : OpsCmdlet
 {
     protected const string EnvironmentSet = "Environment";
     protected const string ServerSet = "Server";
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = EnvironmentSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = EnvironmentSet, ValueFromPipelineByPropertyName = true)]
     [EnvironmentTransformation]
     [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
 
-    [Parameter(Mandatory = true, Position = 1, ParameterSetName = EnvironmentSet)]
+    [Parameter(Position = 1, ParameterSetName = EnvironmentSet, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.DatabaseServerNameCompleter))]
-    [ValidateNotNullOrEmpty]
-    public string DatabaseServer { get; set; } = "";
+    public string? DatabaseServer { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+    [Parameter(Mandatory = true, ParameterSetName = ServerSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Server { get; set; } = "";
 
-    [Parameter(ParameterSetName = ServerSet)]
+    [Parameter(ParameterSetName = ServerSet, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, 65535)]
     public int Port { get; set; } = 5432;
 
@@ -39,7 +41,7 @@ public abstract class PostgresServerCommand : OpsCmdlet
 
     /// <summary>
     /// The server the cmdlet acts on, connecting to <paramref name="database"/> (by default the maintenance
-    /// database 'postgres'); an unknown -DatabaseServer is a terminating DatabaseServerNotInEnvironment.
+    /// database 'postgres'); an unknown -DatabaseServer (or none of several) is a terminating error.
     /// </summary>
     protected PostgresTarget ResolveServer(string? database = null)
     {
@@ -47,7 +49,7 @@ public abstract class PostgresServerCommand : OpsCmdlet
         {
             return Environment is null
                 ? DatabaseServerResolver.FromServer(Server, Port, Credential.GetNetworkCredential(), database)
-                : DatabaseServerResolver.FromEnvironment(Environment, DatabaseServer, database);
+                : DatabaseServerResolver.FromEnvironment(Environment, ServerName, database);
         }
         catch (OpsException e)
         {
@@ -55,6 +57,14 @@ public abstract class PostgresServerCommand : OpsCmdlet
             throw; // not reached: ThrowTerminatingError always throws
         }
     }
+
+    /// <summary>The DatabaseServers entry acted on: -DatabaseServer, else the environment's only one; null without -Environment.</summary>
+    protected string? ServerName => Environment is null
+        ? null
+        : string.IsNullOrEmpty(DatabaseServer) ? DatabaseServerResolver.OnlyServer(Environment) : DatabaseServer;
+
+    /// <summary>The server as results name it, so they lead the next cmdlet of a pipeline back to it.</summary>
+    protected PostgresServerIdentity IdentityOf(PostgresTarget target) => PostgresServerIdentity.Of(target, Environment?.Name, ServerName);
 
     protected override OpsException? DescribeUnexpected(Exception e) => PostgresOperationsFailures.Describe(e);
 }
