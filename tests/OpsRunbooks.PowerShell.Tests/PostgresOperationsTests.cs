@@ -177,7 +177,7 @@ public sealed class PostgresOperationsTests(PostgresOperationsFixture servers) :
         var idle = Invoke("Get-PostgresActivity -Environment $ops -DatabaseServer old -State 'idle in transaction'").EnsureSuccess().Output;
         Assert.Equal([holder.ProcessID], idle.Select(s => Property<int>(s, "Pid")));
 
-        var cancelled = Invoke("$args[0] | Stop-PostgresQuery -Cancel -Confirm:$false", blocked).EnsureSuccess().Output.Single();
+        var cancelled = Invoke("$args[0] | Stop-PostgresQuery -Environment $ops -Cancel -Confirm:$false", blocked).EnsureSuccess().Output.Single();
         Assert.Equal("Stopped", Property<object>(cancelled, "Outcome").ToString());
         Assert.Equal("Cancel", Property<object>(cancelled, "Action").ToString());
         var error = await Assert.ThrowsAsync<PostgresException>(() => waiting);

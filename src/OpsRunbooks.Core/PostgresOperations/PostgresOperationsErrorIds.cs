@@ -34,9 +34,6 @@ public static class PostgresOperationsErrorIds
     /// <summary>A database to upgrade exists on the target already; it is never written over.</summary>
     public const string UpgradeTargetDatabaseExists = "UpgradeTargetDatabaseExists";
 
-    /// <summary>The upgraded database's row counts differ from the source's.</summary>
-    public const string UpgradeRowCountMismatch = "UpgradeRowCountMismatch";
-
     /// <summary>An I/O or network failure an operation did not describe itself.</summary>
     public const string PostgresOperationIOFailed = "PostgresOperationIOFailed";
 
