@@ -68,18 +68,15 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath
-# Each QueueDepth names its environment, which Get-WorkerScaleRecommendation looks up by name: in this directory.
-$previousEnvironmentPath = $env:OPSRUNBOOKS_ENVIRONMENT_PATH
-$env:OPSRUNBOOKS_ENVIRONMENT_PATH = $EnvironmentPath
-try {
 $scaleTarget = New-WorkerScaleTarget -Environment $opsEnvironment -Name $Target
 
 $depthParameters = @{ Environment = $opsEnvironment }
 if ($Queue) { $depthParameters.Queue = $Queue }
 $depths = @(Get-QueueDepth @depthParameters)
 
-# The environment comes with each QueueDepth (by property name); given here it would ask for a database guardrail.
+# The depths as a parameter, not piped: piped, their Environment would pick the database-guardrail parameter set.
 $recommendParameters = @{
+    QueueDepth             = $depths
     Target                 = $scaleTarget
     TargetWaitMinutes      = $TargetWaitMinutes
     JobsPerWorkerPerMinute = $JobsPerWorkerPerMinute
@@ -88,7 +85,7 @@ $recommendParameters = @{
 if ($MaxStepUp -gt 0) { $recommendParameters.MaxStepUp = $MaxStepUp }
 if ($MaxStepDown -gt 0) { $recommendParameters.MaxStepDown = $MaxStepDown }
 if ($StateDirectory) { $recommendParameters.StateDirectory = $StateDirectory }
-$recommendation = $depths | Get-WorkerScaleRecommendation @recommendParameters
+$recommendation = Get-WorkerScaleRecommendation @recommendParameters
 $PSCmdlet.WriteVerbose("$($opsEnvironment.Name)/$($Target): $($recommendation.Reason)")
 
 $result = $null
@@ -127,9 +124,5 @@ if ($recommendation.Desired -ne $recommendation.Current) {
     PendingAfter = $pendingAfter
     Draining     = $draining
     Result       = $result
-}
-}
-finally {
-    $env:OPSRUNBOOKS_ENVIRONMENT_PATH = $previousEnvironmentPath
 }
 if ($failed) { exit 1 }

@@ -64,7 +64,7 @@ public sealed partial class ScalingTests(SupervisorFixture fixture) : IAsyncLife
         var parameters = new System.Collections.Hashtable
         {
             ["Environment"] = "scaling", ["EnvironmentPath"] = _directory, ["Target"] = "workers",
-            ["TargetWaitMinutes"] = 1, ["JobsPerWorkerPerMinute"] = 10, ["ScaleDownStabilization"] = TimeSpan.FromSeconds(4),
+            ["TargetWaitMinutes"] = 1, ["JobsPerWorkerPerMinute"] = 10, ["ScaleDownStabilization"] = TimeSpan.FromSeconds(25),
             ["DrainCheck"] = TimeSpan.FromSeconds(1), ["StateDirectory"] = Path.Combine(_directory, "state"),
         };
 
@@ -72,6 +72,7 @@ public sealed partial class ScalingTests(SupervisorFixture fixture) : IAsyncLife
         Assert.Equal(1, Desired("workers"));
         Assert.Equal(4, (int)whatIf.Output.Single().Properties["Desired"].Value);
 
+        var sinceUp = System.Diagnostics.Stopwatch.StartNew();
         var up = _session.InvokeFile(runbook, parameters).EnsureSuccess().Output.Single();
         Assert.Equal(("Converged", 1, 4, true), (up.Properties["Outcome"].Value.ToString(), (int)up.Properties["Current"].Value,
             (int)up.Properties["Ready"].Value, (bool)up.Properties["Draining"].Value));
@@ -81,7 +82,7 @@ public sealed partial class ScalingTests(SupervisorFixture fixture) : IAsyncLife
         // The queue is empty, but the window still holds the run that wanted 4: no change yet.
         var held = _session.InvokeFile(runbook, parameters).EnsureSuccess().Output.Single();
         Assert.Equal(("Unchanged", 4), (held.Properties["Outcome"].Value.ToString(), Desired("workers")));
-        await Task.Delay(TimeSpan.FromSeconds(4.5));
+        await Task.Delay(TimeSpan.FromSeconds(26) - sinceUp.Elapsed);
         var down = _session.InvokeFile(runbook, parameters).EnsureSuccess().Output.Single();
         Assert.Equal(("Converged", 4, 1), (down.Properties["Outcome"].Value.ToString(), (int)down.Properties["Current"].Value, Desired("workers")));
 
