@@ -7,7 +7,7 @@ namespace OpsRunbooks.Scaling;
 /// <param name="Wait">Wait until as many workers as requested are ready and stay up through <paramref name="SettleWindow"/>.</param>
 /// <param name="Timeout">How long to wait for that (and, after a rollback, for the old count).</param>
 /// <param name="RollbackOnFailure">When the new workers fail or are not ready in time, ask for the previous count again.</param>
-/// <param name="SettleWindow">How long the workers must stay ready before the change counts as converged.</param>
+/// <param name="SettleWindow">How long the workers must stay ready before a change that started workers counts as converged; a scale-down converges once the surplus has stopped.</param>
 /// <param name="PollInterval">How often the platform is asked while waiting.</param>
 public sealed record ScaleOptions(
     bool Wait = false,
@@ -89,7 +89,9 @@ public static class WorkerScaler
         if (!options.Wait)
             return Result(ScaleOutcome.Requested, await target.GetScaleAsync(cancellationToken));
 
-        var (converged, state, failure) = await WaitAsync(target, plan.Requested, options, progress,
+        // A scale-down starts no worker, so there is nothing new that has to prove it stays up.
+        var settle = scaleDown ? TimeSpan.Zero : options.Settle;
+        var (converged, state, failure) = await WaitAsync(target, plan.Requested, options, settle, progress,
             drained => drainDuration ??= drained, stopwatch, cancellationToken);
         if (converged)
             return Result(ScaleOutcome.Converged, state);
@@ -99,18 +101,18 @@ public static class WorkerScaler
         progress?.Report($"{target.Definition.Name}: {failure}; putting {plan.Previous} worker(s) back");
         await target.ScaleAsync(plan.Previous, cancellationToken);
         var rollbackStart = stopwatch.Elapsed;
-        var (restored, after, rollbackFailure) = await WaitAsync(target, plan.Previous, options, progress, _ => { }, Stopwatch.StartNew(), cancellationToken);
+        var (restored, after, rollbackFailure) = await WaitAsync(target, plan.Previous, options, options.Settle, progress, _ => { }, Stopwatch.StartNew(), cancellationToken);
         var reason = $"{failure}; rolled back to {plan.Previous} worker(s)" +
                      (restored ? $", ready after {(stopwatch.Elapsed - rollbackStart).TotalSeconds:0.0} s" : $", which did not converge either: {rollbackFailure}");
         return Result(ScaleOutcome.RolledBack, after, reason) with { Failures = state.Failures };
     }
 
     /// <summary>
-    /// Polls until <paramref name="requested"/> workers are ready, no others run, and they stay so through the settle
-    /// window; stops early when workers fail. Reports when the surplus of a scale-down has stopped.
+    /// Polls until <paramref name="requested"/> workers are ready, no others run, and they stay so through
+    /// <paramref name="settle"/>; stops early when workers fail. Reports when the surplus of a scale-down has stopped.
     /// </summary>
     private static async Task<(bool Converged, ScaleState State, string Failure)> WaitAsync(
-        IScaleTarget target, int requested, ScaleOptions options, IProgress<string>? progress,
+        IScaleTarget target, int requested, ScaleOptions options, TimeSpan settle, IProgress<string>? progress,
         Action<TimeSpan> drained, Stopwatch sinceRequest, CancellationToken cancellationToken)
     {
         var waited = Stopwatch.StartNew();
@@ -129,7 +131,7 @@ public static class WorkerScaler
             var atCount = state.Ready == requested && state.Running == requested && state.Stopping == 0;
             if (!atCount) settledSince = null;
             else if (settledSince is null) settledSince = waited.Elapsed;
-            else if (waited.Elapsed - settledSince >= options.Settle) return (true, state, "");
+            else if (waited.Elapsed - settledSince >= settle) return (true, state, "");
 
             if (waited.Elapsed >= options.WaitLimit)
                 return (false, state, $"{state.Ready} of {requested} worker(s) ready" + (state.Running > requested ? $" and {state.Running - requested} more still running" : "") +
