@@ -74,9 +74,8 @@ $depthParameters = @{ Environment = $opsEnvironment }
 if ($Queue) { $depthParameters.Queue = $Queue }
 $depths = @(Get-QueueDepth @depthParameters)
 
-# The depths as a parameter, not piped: piped, their Environment would pick the database-guardrail parameter set.
 $recommendParameters = @{
-    QueueDepth             = $depths
+    Environment            = $opsEnvironment
     Target                 = $scaleTarget
     TargetWaitMinutes      = $TargetWaitMinutes
     JobsPerWorkerPerMinute = $JobsPerWorkerPerMinute
@@ -85,7 +84,7 @@ $recommendParameters = @{
 if ($MaxStepUp -gt 0) { $recommendParameters.MaxStepUp = $MaxStepUp }
 if ($MaxStepDown -gt 0) { $recommendParameters.MaxStepDown = $MaxStepDown }
 if ($StateDirectory) { $recommendParameters.StateDirectory = $StateDirectory }
-$recommendation = Get-WorkerScaleRecommendation @recommendParameters
+$recommendation = $depths | Get-WorkerScaleRecommendation @recommendParameters
 $PSCmdlet.WriteVerbose("$($opsEnvironment.Name)/$($Target): $($recommendation.Reason)")
 
 $result = $null

@@ -67,8 +67,9 @@ public sealed class GetWorkerScaleRecommendationCommand : OpsCmdlet
     [ValidateRange(0, 100_000)]
     public int? CurrentReplicas { get; set; }
 
+    // In every set, never mandatory in one: a parameter named in a set of its own makes -Environment alone pick that
+    // set (and ask for its database parameters) instead of the default one.
     [Parameter]
-    [Parameter(Mandatory = true, ParameterSetName = EnvironmentDatabaseSet)]
     [EnvironmentTransformation]
     [ArgumentCompleter(typeof(Completion.EnvironmentNameCompleter))]
     public OpsEnvironment? Environment { get; set; }
@@ -156,7 +157,8 @@ public sealed class GetWorkerScaleRecommendationCommand : OpsCmdlet
     private PostgresTarget? DatabaseTarget() => ParameterSetName switch
     {
         ServerSet => DatabaseServerResolver.FromServer(Server, Port, Credential.GetNetworkCredential()),
-        EnvironmentDatabaseSet => DatabaseServerResolver.FromEnvironment(Environment!, DatabaseServer),
+        EnvironmentDatabaseSet => DatabaseServerResolver.FromEnvironment(Environment ?? throw new OpsException(ScalingErrorIds.ScalePolicyInvalid,
+            FailureKind.InvalidArgument, "-DatabaseServer names an entry of an environment file's DatabaseServers: give -Environment too."), DatabaseServer),
         _ => null,
     };
 
