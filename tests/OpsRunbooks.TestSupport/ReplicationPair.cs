@@ -12,6 +12,8 @@ public sealed class ReplicationPair : IAsyncDisposable
         Standby = standby;
     }
 
+    private const string MarkerTable = "CREATE TABLE IF NOT EXISTS replication_marker (value text)";
+
     public PostgresService Primary { get; }
     public PostgresService Standby { get; }
 
@@ -25,6 +27,8 @@ public sealed class ReplicationPair : IAsyncDisposable
         PostgresService? standby = null;
         try
         {
+            // Made before the base backup, so the standby never reads a table it has not replayed yet.
+            await primary.QueryAsync(MarkerTable, "postgres");
             standby = await primary.StartStandbyAsync();
             var pair = new ReplicationPair(primary, standby);
             await pair.WriteAndWaitForReplayAsync();
@@ -42,7 +46,7 @@ public sealed class ReplicationPair : IAsyncDisposable
     public async Task<string> WriteAndWaitForReplayAsync()
     {
         var value = Guid.NewGuid().ToString("N");
-        await Primary.QueryAsync($"CREATE TABLE IF NOT EXISTS replication_marker (value text); INSERT INTO replication_marker VALUES ('{value}')", "postgres");
+        await Primary.QueryAsync($"{MarkerTable}; INSERT INTO replication_marker VALUES ('{value}')", "postgres");
         await WaitForAsync(async () => await Standby.QueryAsync($"SELECT count(*) FROM replication_marker WHERE value = '{value}'", "postgres") == "1",
             "the standby to replay a row written on the primary");
         await WaitForAsync(async () => await Standby.QueryAsync("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'", "postgres") == "1",
