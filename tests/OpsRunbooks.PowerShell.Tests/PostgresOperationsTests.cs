@@ -142,6 +142,8 @@ public sealed class PostgresOperationsTests(PostgresOperationsFixture servers) :
         Assert.Contains(listed.Output, s => Property<int>(s, "Pid") == pid);
         Assert.True(await IsRunningAsync(server, pid), "-WhatIf ended the query");
         Assert.False(running.IsCompleted);
+        var target = $"process {pid} on ";
+        Assert.DoesNotContain(JournalLines(), line => line.Contains(target, StringComparison.Ordinal));
 
         var results = _session.InvokeFile(runbook, parameters).EnsureSuccess();
         var result = results.Output.Single(r => Property<int>(r, "Pid") == pid);
@@ -151,7 +153,15 @@ public sealed class PostgresOperationsTests(PostgresOperationsFixture servers) :
         var ended = await Assert.ThrowsAnyAsync<Exception>(() => running);
         Assert.Contains("57P01", (ended as PostgresException)?.SqlState ?? ended.ToString());
         Assert.False(await IsRunningAsync(server, pid));
+
+        var entry = System.Text.Json.JsonDocument.Parse(Assert.Single(JournalLines(), line => line.Contains(target, StringComparison.Ordinal))).RootElement;
+        Assert.Equal("SessionTermination", entry.GetProperty("operation").GetString());
+        Assert.Equal("Succeeded", entry.GetProperty("outcome").GetString());
+        Assert.DoesNotContain("pg_sleep", entry.GetRawText(), StringComparison.Ordinal);
     }
+
+    private static string[] JournalLines() =>
+        File.Exists(JournalPathForTests.DefaultLog) ? File.ReadAllLines(JournalPathForTests.DefaultLog) : [];
 
     [Fact]
     public async Task BlockedSessionNamesItsBlockerAndCancellingLeavesTheSessionConnected()

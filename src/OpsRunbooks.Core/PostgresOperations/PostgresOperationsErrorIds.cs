@@ -54,4 +54,10 @@ public static class PostgresOperationsErrorIds
 
     /// <summary>A replication or promotion time limit (-Timeout, -MaximumReceiveAge) that is zero or negative.</summary>
     public const string ReplicationArgumentInvalid = "ReplicationArgumentInvalid";
+
+    /// <summary>Stop-PostgresQuery left a session alone on purpose (its own, or a replication or server process without -Force); in the operations log.</summary>
+    public const string QueryStopRefused = "QueryStopRefused";
+
+    /// <summary>Stop-PostgresQuery signalled a session in vain or was not permitted to; in the operations log.</summary>
+    public const string QueryStopFailed = "QueryStopFailed";
 }

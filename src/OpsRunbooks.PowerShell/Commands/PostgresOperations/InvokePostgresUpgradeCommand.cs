@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Security;
 using OpsRunbooks.Encryption;
 using OpsRunbooks.Environments;
+using OpsRunbooks.Journal;
 using OpsRunbooks.PostgresOperations;
 using OpsRunbooks.PowerShell.Commands.Backup;
 using OpsRunbooks.PowerShell.Environments;
@@ -97,7 +98,24 @@ public sealed class InvokePostgresUpgradeCommand : BackupCommand
             var what = $"{database}: {source.Host}:{source.Port} (PostgreSQL {plan.SourceVersion}) → {target.Host}:{target.Port} (PostgreSQL {plan.TargetVersion})";
             if (!ShouldProcess(what, $"Back up into {request.Store.Location} and restore into a new database on the target"))
                 continue;
-            TryRun(() => WriteObject(Run(token => PostgresUpgrade.MoveAsync(request, plan, database, progress, token))));
+            TryRun(() =>
+            {
+                using var operation = BeginOperation("PostgresUpgrade", $"{database} from {source.Host}:{source.Port} to {target.Host}:{target.Port}", Environment);
+                var result = Run(token => PostgresUpgrade.MoveAsync(request, plan, database, progress, token));
+                operation.Succeeded(new OperationFigures
+                {
+                    { "Database", result.Database },
+                    { "SourceVersion", result.SourceVersion },
+                    { "TargetVersion", result.TargetVersion },
+                    { "BackupId", result.BackupId },
+                    { "Tables", result.Tables },
+                    { "Rows", result.Rows },
+                    { "RowCountsMatch", result.RowCountsMatch },
+                    { "BackupDuration", result.BackupDuration },
+                    { "RestoreDuration", result.RestoreDuration },
+                });
+                WriteObject(result);
+            });
         }
         WriteProgress(new ProgressRecord(activityId, "Upgrading PostgreSQL", "Done") { RecordType = ProgressRecordType.Completed });
     }

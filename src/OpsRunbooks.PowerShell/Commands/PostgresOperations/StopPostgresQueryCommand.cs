@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpsRunbooks.Journal;
 using OpsRunbooks.PostgresOperations;
 
 namespace OpsRunbooks.PowerShell.Commands.PostgresOperations;
@@ -33,7 +34,27 @@ public sealed class StopPostgresQueryCommand : PostgresServerCommand
             if (!ShouldProcess($"process {pid} on {identity}", $"{verb} the session"))
                 continue;
             var request = new QueryStopRequest(target, identity, pid, action) { Force = Force };
-            TryRun(() => WriteObject(Run(token => QueryStop.StopAsync(request, token))));
+            TryRun(() =>
+            {
+                using var operation = BeginOperation(action == QueryStopAction.Cancel ? "QueryCancel" : "SessionTermination",
+                    $"process {pid} on {identity}", Environment);
+                var result = Run(token => QueryStop.StopAsync(request, token));
+                // The query text stays out of the log: it may carry literals such as passwords.
+                var figures = new OperationFigures
+                {
+                    { "Pid", result.Pid },
+                    { "Outcome", result.Outcome.ToString() },
+                    { "Database", result.Database ?? "" },
+                    { "User", result.User ?? "" },
+                    { "BackendType", result.BackendType ?? "" },
+                };
+                if (result.Outcome is QueryStopOutcome.Stopped or QueryStopOutcome.AlreadyEnded)
+                    operation.Succeeded(figures, result.Reason);
+                else
+                    operation.Failed(result.Outcome == QueryStopOutcome.Refused ? PostgresOperationsErrorIds.QueryStopRefused : PostgresOperationsErrorIds.QueryStopFailed,
+                        result.Reason, figures);
+                WriteObject(result);
+            });
         }
     }
 }
