@@ -5,7 +5,7 @@
     Author               = 'OpsRunbooks'
     CompanyName          = 'OpsRunbooks'
     Copyright            = '(c) OpsRunbooks. All rights reserved.'
-    Description          = 'Operational runbooks as cmdlets: encrypted, checksummed PostgreSQL backups and the checks around them.'
+    Description          = 'Operational runbooks as cmdlets: encrypted, checksummed PostgreSQL backups, restore tests and drills, queue-driven worker scaling, health checks, PostgreSQL operations, SSH and an operations log.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpsRunbooks.format.ps1xml')
