@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using OpsRunbooks.Redis;
 using OpsRunbooks.Scaling;
+using OpsRunbooks.Scaling.Queues;
+using OpsRunbooks.Scaling.Recommendation;
 using OpsRunbooks.Scaling.Targets;
 using OpsRunbooks.Scaling.Targets.Swarm;
 using OpsRunbooks.TestSupport;
@@ -48,6 +52,76 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
         finally
         {
             await _docker.RemoveServiceAsync(service);
+        }
+    }
+
+    [Fact]
+    public async Task QueueDrivenScalingRaisesTasksDrainsTheQueueAndScalesBackAfterTheStabilisationWindow()
+    {
+        // What runbooks/scaling/Invoke-QueueWorkerScaling.ps1 does, against a Swarm service whose workers take real jobs.
+        const string service = "swarm-queue";
+        const int jobs = 200;
+        var window = TimeSpan.FromSeconds(20);
+        var worker = Worker(service);
+        worker["WORKER_JOB_MS"] = "50";
+        await _docker.CreateServiceAsync(service, 1, TimeSpan.FromSeconds(10), worker);
+        var state = Directory.CreateTempSubdirectory("opsrunbooks-scaling-state-").FullName;
+        try
+        {
+            await fixture.Redis.PipeAsync(Enumerable.Range(1, jobs).Select(i => new[] { "RPUSH", $"queues:{service}", $"{{\"id\":\"{service}-{i}\"}}" }));
+            var definition = new WorkerScaleTarget(service, 1, 4, new SwarmTargetSettings(service, _docker.Endpoint));
+            var request = new RecommendationRequest
+            {
+                Policy = new ScalePolicy { TargetWaitMinutes = 1, JobsPerWorkerPerMinute = 60, Minimum = 1, Maximum = 4, ScaleDownStabilization = window },
+                Target = definition,
+                Environment = "swarm",
+                StateDirectory = state,
+            };
+            var redis = new RedisEndpoint(fixture.Redis.Host, fixture.Redis.Port);
+            async Task<ScaleRecommendation> RecommendAsync() => await WorkerScaleRecommender.RecommendAsync(
+                await QueueDepthReader.ReadAsync(redis, TimeSpan.FromSeconds(5), new QueueDepthRequest([service], QueueLayout.Horizon), CancellationToken.None),
+                request, CancellationToken.None);
+            await using var target = definition.Open();
+
+            var up = await RecommendAsync();
+            Assert.Equal((1, 4), (up.Current, up.Desired));
+            var raised = await ScaleAsync(target, up.Desired, Wait);
+            Assert.Equal((ScaleOutcome.Converged, 4), (raised.Outcome, raised.Ready));
+            await WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", $"queues:{service}") == "0"
+                                           && (await DoneAsync()).Length == jobs, "every job done");
+
+            // The queue is empty, but the window still holds the recommendation that wanted 4.
+            var held = await RecommendAsync();
+            Assert.True((held.Current, held.Desired) == (4, 4), $"{held.Current} → {held.Desired}: {held.Reason}");
+            var windowLeft = up.DecidedAt + window + TimeSpan.FromSeconds(1) - DateTimeOffset.UtcNow;
+            if (windowLeft > TimeSpan.Zero)
+                await Task.Delay(windowLeft);
+            var down = await RecommendAsync();
+            Assert.True((down.Current, down.Desired) == (4, 1), $"{down.Current} → {down.Desired}: {down.Reason}");
+            var lowered = await ScaleAsync(target, down.Desired, Wait);
+            Assert.Equal((ScaleOutcome.Converged, 1, true), (lowered.Outcome, lowered.Ready, lowered.Drained));
+
+            Assert.Equal(Enumerable.Range(1, jobs).Select(i => $"{service}-{i}").Order(), (await DoneAsync()).Order());
+            foreach (var id in new[] { 1, jobs / 2, jobs })
+                Assert.Equal("1", await fixture.Redis.CliAsync("GET", $"done:{service}-{id}"));
+        }
+        finally
+        {
+            await _docker.RemoveServiceAsync(service);
+            Directory.Delete(state, recursive: true);
+        }
+
+        async Task<string[]> DoneAsync() =>
+            [.. (await fixture.Redis.CliAsync("LRANGE", "done", "0", "-1")).Split('\n').Where(id => id.StartsWith(service + "-", StringComparison.Ordinal))];
+    }
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Waited 60 s for {what}.");
+            await Task.Delay(200);
         }
     }
 
