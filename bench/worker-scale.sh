@@ -82,7 +82,7 @@ Swarm service of the test worker (busybox image + tests/services/worker, host ne
 stop grace period 10 s) on a single-node Swarm (tests/services/docker.sh: vfs storage, no bridge).
 Each round: \`docker service scale $service=8\`, then \`=1\` (the CLI waits until the service converges and
 tasks are stable), then \`Set-WorkerScale -Wait\` to 8 and to 1 through the Swarm target (its ScaleResult
-Duration: request to ready count, settle window of 3 s included). Rounds: $repeat. Target: the cmdlet within
+Duration: request to ready count, with the settle window of 3 s after a scale-up). Rounds: $repeat. Target: the cmdlet within
 1.1 × the CLI.
 
 | change | docker service scale median s | Set-WorkerScale -Wait median s | ratio |

@@ -38,6 +38,8 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     protected T Run<T>(Func<CancellationToken, Task<T>> work)
     {
         var task = Task.Run(() => work(_stopping.Token));
+        // An empty action wakes the pump the moment the work ends, instead of at the next poll.
+        task.ContinueWith(_ => Post(() => { }), TaskScheduler.Default);
         while (!task.IsCompleted)
         {
             if (_pipelineActions.TryTake(out var action, millisecondsTimeout: 100))

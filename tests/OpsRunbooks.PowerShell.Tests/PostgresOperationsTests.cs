@@ -30,9 +30,21 @@ public sealed class PostgresOperationsFixture : IAsyncLifetime
         var old = PostgresService.StartAsync(15, statStatements: true);
         var @new = PostgresService.StartAsync(18, statStatements: true);
         var keys = GpgKeyPair.CreateAsync("upgrade");
-        _old = await old;
-        _new = await @new;
-        _keys = await keys;
+        try
+        {
+            _old = await old;
+            _new = await @new;
+            _keys = await keys;
+        }
+        catch
+        {
+            // What did start must not outlive a fixture that failed: wait for all three, stop the ones that started.
+            await Task.WhenAll(old, @new, keys).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (old.IsCompletedSuccessfully) await old.Result.DisposeAsync();
+            if (@new.IsCompletedSuccessfully) await @new.Result.DisposeAsync();
+            if (keys.IsCompletedSuccessfully) await keys.Result.DisposeAsync();
+            throw;
+        }
         // Both clusters are made by postgres.sh with the same superuser; each has its own password.
         Environment.SetEnvironmentVariable(PasswordVariable + "_OLD", Old.Password);
         Environment.SetEnvironmentVariable(PasswordVariable + "_NEW", New.Password);

@@ -55,6 +55,8 @@ public sealed class RedisConnection : IAsyncDisposable
             // One plain server: no tie-breaker key read and no pub/sub channel for configuration broadcasts.
             TieBreaker = "",
             ConfigurationChannel = "",
+            // Nothing here subscribes: without SUBSCRIBE the client opens one connection, not a second for pub/sub.
+            CommandMap = CommandMap.Create(new HashSet<string> { "SUBSCRIBE" }, available: false),
         };
         try
         {
