@@ -38,8 +38,7 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
     protected T Run<T>(Func<CancellationToken, Task<T>> work)
     {
         var task = Task.Run(() => work(_stopping.Token));
-        // An empty action wakes the pump the moment the work ends, instead of at the next poll.
-        task.ContinueWith(_ => Post(() => { }), TaskScheduler.Default);
+        task.ContinueWith(_ => WakePump(), TaskScheduler.Default);
         while (!task.IsCompleted)
         {
             if (_pipelineActions.TryTake(out var action, millisecondsTimeout: 100))
@@ -48,6 +47,21 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         while (_pipelineActions.TryTake(out var remaining))
             RunPosted(remaining);
         return task.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// An empty action wakes the pump the moment the work ends, instead of at its next poll. The cmdlet may have
+    /// drained the queue and been disposed by the time this runs: then there is nothing left to wake.
+    /// </summary>
+    private void WakePump()
+    {
+        try
+        {
+            _pipelineActions.Add(() => { });
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>
