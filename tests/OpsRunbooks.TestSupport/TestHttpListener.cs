@@ -59,7 +59,8 @@ public sealed class TestHttpListener : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
+        // Close alone: after Stop, Close binds the port again to remove its prefix, and fails when another
+        // listener has taken the port meanwhile.
         _listener.Close();
         _serving.Wait(TimeSpan.FromSeconds(5));
     }

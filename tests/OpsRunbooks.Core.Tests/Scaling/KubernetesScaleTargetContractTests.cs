@@ -71,7 +71,8 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _listener.Stop();
+        // Close alone: after Stop, Close binds the port again to remove its prefix, and fails when another
+        // listener has taken the port meanwhile.
         _listener.Close();
         if (_serving is not null) await _serving;
         File.Delete(_kubeConfig);
