@@ -37,8 +37,9 @@ readonly NO_MAIN_CLUSTER_CONF=/etc/postgresql-common/createcluster.d/50-opsrunbo
 log() { printf 'install.sh: %s\n' "$*" >&2; }
 
 is_installed() {
-    # `dpkg -s` also succeeds for removed-but-not-purged packages, so check the status line.
-    dpkg -s "$1" 2>/dev/null | grep -qx 'Status: install ok installed'
+    # `dpkg -s` also succeeds for removed-but-not-purged packages, so check the status itself. No pipe into
+    # grep -q: under pipefail, dpkg killed by SIGPIPE when grep stops reading would read as "not installed".
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == 'install ok installed' ]]
 }
 
 install_packages() {
