@@ -58,6 +58,10 @@ test_all() {
     local status=0
     dotnet test OpsRunbooks.sln -c "$configuration" --no-build -nologo 2>&1 | tee "$log" || status=$?
     "$pwsh" -NoProfile -NonInteractive -File tools/Pester/Invoke-PesterTests.ps1 -PesterPath "$pester_module" -CountsFile "$counts" || status=1
+    # The xunit failures again, near the end, where the tail of a long log shows them.
+    awk '/^  Failed .+ \[[^]]+\]$/ { print; grab = 4; next }
+         /^  (Stack Trace|Standard Output Messages):/ { grab = 0 }
+         grab > 0 && !/^  Error Message:/ { print; grab-- }' "$log"
     # dotnet test prints a summary per test assembly and the Pester run writes "<passed> <failed>";
     # add them all up into one closing line.
     awk 'FNR == NR && /(Passed|Failed)! +- +Failed: / {

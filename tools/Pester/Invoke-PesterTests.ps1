@@ -27,5 +27,12 @@ $configuration.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $configuration
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+# Repeated after the run so that the tail of a long log names what failed.
+foreach ($test in $result.Failed) {
+    Write-Host "Failed: $($test.ExpandedPath)"
+    Write-Host "  $(($test.ErrorRecord | Select-Object -First 1).Exception.Message -split "`n" | Select-Object -First 1)"
+}
+foreach ($block in $result.FailedBlocks) { Write-Host "Failed block: $($block.ExpandedPath)" }
+foreach ($container in $result.FailedContainers) { Write-Host "Failed file: $($container.Item)" }
 Set-Content -LiteralPath $CountsFile -Value "$($result.PassedCount) $failed"
 if ($failed -gt 0 -or $result.Result -ne 'Passed') { exit 1 }
