@@ -255,7 +255,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         using var shell = Context.Session.CreateShell();
         shell.AddScript(Restore + " -PgRestorePath $args[0]").AddArgument(pgRestore.PathName);
         var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Restoring");
-        await WaitUntilAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore should run");
+        await Eventually.WaitForAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore to run", TimeSpan.FromSeconds(30));
         Assert.Equal(target, await Postgres.QueryAsync($"SELECT datname FROM pg_database WHERE datname = '{target}'"));
 
         await Task.Factory.FromAsync(shell.BeginStop(null, null), shell.EndStop).WaitAsync(TimeSpan.FromSeconds(30));
@@ -275,7 +275,7 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
         using var shell = Context.Session.CreateShell();
         shell.AddScript(Restore + " -Force -EncryptionKey $key -PgRestorePath $args[0]").AddArgument(pgRestore.PathName);
         var running = await PausedPgClient.BeginUntilPhaseAsync(shell, "Restoring");
-        await WaitUntilAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore should run");
+        await Eventually.WaitForAsync(() => pgRestore.RunningProcesses().Any(), "the paused pg_restore to run", TimeSpan.FromSeconds(30));
         Assert.NotEqual("", await LeftoversOf(target));
 
         await Task.Factory.FromAsync(shell.BeginStop(null, null), shell.EndStop).WaitAsync(TimeSpan.FromSeconds(30));
@@ -379,12 +379,6 @@ public sealed class RestoreTests(ServicesFixture services) : IAsyncLifetime
 
     private static string[] ScratchDirectories() =>
         [.. Directory.EnumerateDirectories(Path.GetTempPath(), "opsrunbooks-restore-*").Order()];
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 300 && !condition(); i++) await Task.Delay(100);
-        Assert.True(condition(), what);
-    }
 
     public async Task DisposeAsync()
     {

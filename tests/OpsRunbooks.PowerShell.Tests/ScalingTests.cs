@@ -77,7 +77,7 @@ public sealed partial class ScalingTests(SupervisorFixture fixture) : IAsyncLife
         Assert.Equal(("Converged", 1, 4, true), (up.Properties["Outcome"].Value.ToString(), (int)up.Properties["Current"].Value,
             (int)up.Properties["Ready"].Value, (bool)up.Properties["Draining"].Value));
         Assert.Equal(4, Desired("workers"));
-        await WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", "done") == $"{jobs}", "every job done", TimeSpan.FromSeconds(60));
+        await Eventually.WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", "done") == $"{jobs}", "every job done", TimeSpan.FromSeconds(60));
 
         // The queue is empty, but the window still holds the run that wanted 4: no change yet.
         var held = _session.InvokeFile(runbook, parameters).EnsureSuccess().Output.Single();
@@ -152,16 +152,6 @@ public sealed partial class ScalingTests(SupervisorFixture fixture) : IAsyncLife
             var text = (string)_session.Invoke($"{script} | Out-String -Width 80").Output.Single().BaseObject;
             Assert.All(text.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, $"wider than 80 columns:\n{text}"));
             Assert.Contains(Spaces().Replace(explaining, ""), Spaces().Replace(text, ""));
-        }
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan limit)
-    {
-        var deadline = DateTime.UtcNow + limit;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited in vain for: {what}.");
-            await Task.Delay(200);
         }
     }
 

@@ -47,21 +47,11 @@ public sealed class ReplicationPair : IAsyncDisposable
     {
         var value = Guid.NewGuid().ToString("N");
         await Primary.QueryAsync($"{MarkerTable}; INSERT INTO replication_marker VALUES ('{value}')", "postgres");
-        await WaitForAsync(async () => await Standby.QueryAsync($"SELECT count(*) FROM replication_marker WHERE value = '{value}'", "postgres") == "1",
-            "the standby to replay a row written on the primary");
-        await WaitForAsync(async () => await Standby.QueryAsync("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'", "postgres") == "1",
-            "the standby's WAL receiver to stream");
+        await Eventually.WaitForAsync(async () => await Standby.QueryAsync($"SELECT count(*) FROM replication_marker WHERE value = '{value}'", "postgres") == "1",
+            "the standby to replay a row written on the primary", TimeSpan.FromSeconds(30));
+        await Eventually.WaitForAsync(async () => await Standby.QueryAsync("SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming'", "postgres") == "1",
+            "the standby's WAL receiver to stream", TimeSpan.FromSeconds(30));
         return value;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited 30 s for {what}.");
-            await Task.Delay(100);
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -64,7 +64,7 @@ public sealed class SupervisorScaleTargetTests(SupervisorFixture fixture) : IAsy
         const int jobs = 60;
         await ScaleAsync(Target("worker"), 4, Waiting);
         await fixture.Redis.PipeAsync(Enumerable.Range(1, jobs).Select(i => new[] { "RPUSH", "queues:jobs", $"{{\"id\":\"job-{i}\"}}" }));
-        await WaitForAsync(async () => int.Parse(await fixture.Redis.CliAsync("LLEN", "done")) >= 8, "some jobs done");
+        await Eventually.WaitForAsync(async () => int.Parse(await fixture.Redis.CliAsync("LLEN", "done")) >= 8, "some jobs done", TimeSpan.FromSeconds(20));
 
         var result = await ScaleAsync(Target("worker"), 1, Waiting);
 
@@ -72,7 +72,7 @@ public sealed class SupervisorScaleTargetTests(SupervisorFixture fixture) : IAsy
         Assert.True(result.Drained);
         Assert.NotNull(result.DrainDuration);
         Assert.Empty(result.Killed);
-        await WaitForAsync(async () => int.Parse(await fixture.Redis.CliAsync("LLEN", "done")) >= jobs, "every job done", TimeSpan.FromSeconds(60));
+        await Eventually.WaitForAsync(async () => int.Parse(await fixture.Redis.CliAsync("LLEN", "done")) >= jobs, "every job done", TimeSpan.FromSeconds(60));
         var done = (await fixture.Redis.CliAsync("LRANGE", "done", "0", "-1")).Split('\n');
         Assert.Equal(Enumerable.Range(1, jobs).Select(i => $"job-{i}").Order(), done.Order());
         Assert.Equal("0", await fixture.Redis.CliAsync("LLEN", "queues:jobs"));
@@ -85,7 +85,7 @@ public sealed class SupervisorScaleTargetTests(SupervisorFixture fixture) : IAsy
     {
         await ScaleAsync(Target("slow"), 1, Waiting);
         await fixture.Redis.CliAsync("RPUSH", "queues:slow", "{\"id\":\"long\"}");
-        await WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", "processing:slow_00") == "1", "the slow job taken");
+        await Eventually.WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", "processing:slow_00") == "1", "the slow job taken", TimeSpan.FromSeconds(20));
 
         var result = await ScaleAsync(Target("slow"), 0, Waiting);
 
@@ -150,7 +150,7 @@ public sealed class SupervisorScaleTargetTests(SupervisorFixture fixture) : IAsy
         var result = await ScaleAsync(Target("worker"), 2, new ScaleOptions());
 
         Assert.Equal(ScaleOutcome.Requested, result.Outcome);
-        await WaitForAsync(async () => (await StateAsync(Target("worker"))).Ready == 2, "two workers running");
+        await Eventually.WaitForAsync(async () => (await StateAsync(Target("worker"))).Ready == 2, "two workers running", TimeSpan.FromSeconds(20));
     }
 
     [Fact]
@@ -169,15 +169,5 @@ public sealed class SupervisorScaleTargetTests(SupervisorFixture fixture) : IAsy
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, TimeSpan? limit = null)
-    {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(20));
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Waited in vain for: {what}.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using OpsRunbooks.Redis;
 using OpsRunbooks.Scaling;
 using OpsRunbooks.Scaling.Queues;
@@ -87,8 +86,8 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
             Assert.Equal((1, 4), (up.Current, up.Desired));
             var raised = await ScaleAsync(target, up.Desired, Wait);
             Assert.Equal((ScaleOutcome.Converged, 4), (raised.Outcome, raised.Ready));
-            await WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", $"queues:{service}") == "0"
-                                           && (await DoneAsync()).Length == jobs, "every job done");
+            await Eventually.WaitForAsync(async () => await fixture.Redis.CliAsync("LLEN", $"queues:{service}") == "0"
+                                           && (await DoneAsync()).Length == jobs, "every job done", TimeSpan.FromSeconds(60));
 
             // The queue is empty, but the window still holds the recommendation that wanted 4.
             var held = await RecommendAsync();
@@ -113,16 +112,6 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
 
         async Task<string[]> DoneAsync() =>
             [.. (await fixture.Redis.CliAsync("LRANGE", "done", "0", "-1")).Split('\n').Where(id => id.StartsWith(service + "-", StringComparison.Ordinal))];
-    }
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException($"Waited 60 s for {what}.");
-            await Task.Delay(200);
-        }
     }
 
     [Fact]
