@@ -51,44 +51,35 @@ param(
     [string] $EnvironmentPath = [System.IO.Path]::Combine($PSScriptRoot, '..', 'environments')
 )
 
-function Stop-Switchover([string] $ErrorId, [string] $Message, [System.Management.Automation.ErrorCategory] $Category, $Target) {
-    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new([System.Exception]::new($Message), $ErrorId, $Category, $Target))
-    exit 1
-}
+. $PSScriptRoot/_Failover.ps1
 
 $started = [datetime]::UtcNow
-$opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath -ErrorAction Stop
-foreach ($name in $Primary, $Standby) {
-    if ($opsEnvironment.DatabaseServers.Name -notcontains $name) {
-        Stop-Switchover DatabaseServerNotInEnvironment "The environment '$Environment' has no DatabaseServers entry '$name'; it has: $($opsEnvironment.DatabaseServers.Name -join ', ')." `
-            ObjectNotFound $name
-    }
-}
+$opsEnvironment = Get-FailoverEnvironment -Environment $Environment -EnvironmentPath $EnvironmentPath -DatabaseServer $Primary, $Standby
 $standbyServer = $opsEnvironment.DatabaseServers | Where-Object Name -eq $Standby
 
 # 1. The primary streams to the standby; the standby receives.
 $senders = @(Get-PostgresReplicationStatus -Environment $opsEnvironment -DatabaseServer $Primary -ErrorAction Stop -WarningAction SilentlyContinue)
 if ($senders | Where-Object { $_.GetType().Name -eq 'StandbyStatus' }) {
-    Stop-Switchover PrimaryIsStandby "'$Primary' is in recovery: it is not the primary. Check -Primary and -Standby." InvalidArgument $Primary
+    Stop-Failover PrimaryIsStandby "'$Primary' is in recovery: it is not the primary. Check -Primary and -Standby." InvalidArgument $Primary
 }
 $addresses = @([System.Net.Dns]::GetHostAddresses($standbyServer.Host) | ForEach-Object IPAddressToString)
 $rows = @($senders | Where-Object ClientAddress -in $addresses)
 if ($rows.Count -eq 0) {
-    Stop-Switchover StandbyNotConnected "'$Primary' reports no standby connected from $($standbyServer.Host) ($($addresses -join ', ')); it streams to: $(if ($senders) { ($senders | ForEach-Object { "$($_.StandbyName) at $($_.ClientAddress)" }) -join ', ' } else { 'none' })." `
+    Stop-Failover StandbyNotConnected "'$Primary' reports no standby connected from $($standbyServer.Host) ($($addresses -join ', ')); it streams to: $(if ($senders) { ($senders | ForEach-Object { "$($_.StandbyName) at $($_.ClientAddress)" }) -join ', ' } else { 'none' })." `
         ObjectNotFound $Standby
 }
 $status = Get-PostgresReplicationStatus -Environment $opsEnvironment -DatabaseServer $Standby -ErrorAction Stop -WarningAction SilentlyContinue |
     Select-Object -First 1
 if (-not $status -or $status.GetType().Name -ne 'StandbyStatus' -or $status.ReceiverStatus -ne 'streaming') {
     $what = if ($status -and $status.GetType().Name -eq 'StandbyStatus') { "its WAL receiver is '$($status.ReceiverStatus)'" } else { 'it is not in recovery' }
-    Stop-Switchover StandbyNotStreaming "'$Standby' does not stream from its primary ($what): a switchover needs it current." InvalidArgument $Standby
+    Stop-Failover StandbyNotStreaming "'$Standby' does not stream from its primary ($what): a switchover needs it current." InvalidArgument $Standby
 }
 
 # 2. Lag under the threshold, as the primary measures it; several rows from the standby's host count as the worst.
 $lags = @($rows | ForEach-Object ReplayLagBytes)
 $lag = if ($lags -contains $null) { $null } else { [long]($lags | Measure-Object -Maximum).Maximum }
 if ($null -eq $lag -or $lag -gt $MaximumLagBytes) {
-    Stop-Switchover SwitchoverLagTooHigh ("'$Standby' is {0:N0} bytes behind '$Primary' (replayed {1}, primary at {2}), more than -MaximumLagBytes {3:N0}. Nothing was changed: wait for it to catch up{4} and run the switchover again." -f `
+    Stop-Failover SwitchoverLagTooHigh ("'$Standby' is {0:N0} bytes behind '$Primary' (replayed {1}, primary at {2}), more than -MaximumLagBytes {3:N0}. Nothing was changed: wait for it to catch up{4} and run the switchover again." -f `
             $lag, $rows[0].ReplayLsn, $rows[0].CurrentLsn, $MaximumLagBytes, $(if ($status.ReplayPaused) { ' (its replay is paused: SELECT pg_wal_replay_resume())' } else { '' })) `
         LimitsExceeded $Standby
 }
@@ -102,24 +93,6 @@ $result = Invoke-PostgresPromotion -Environment $opsEnvironment -DatabaseServer 
     -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable promotionErrors
 
 # 4. Report.
-[pscustomobject]@{
-    PSTypeName       = 'OpsRunbooks.FailoverReport'
-    Environment      = $opsEnvironment.Name
-    Kind             = 'Planned'
-    OldPrimary       = $Primary
-    NewPrimary       = $Standby
-    Promoted         = [bool]($result -and $result.Promoted)
-    PrimaryCheck     = "$Primary streamed to $Standby, $lag bytes behind (limit $MaximumLagBytes)"
-    LastReceivedLsn  = $status.ReceiveLsn
-    ReceiveAge       = $status.ReceiveAge
-    LagBytes         = $lag
-    TimeToPromote    = $result.TimeToPromote
-    TimeToFirstWrite = $result.TimeToFirstWrite
-    Duration         = [datetime]::UtcNow - $started
-    Reason           = if ($result) { $result.Reason } else { "$($promotionErrors[0])" }
-    Promotion        = $result
-}
-if ($promotionErrors) {
-    $PSCmdlet.WriteError($promotionErrors[0])
-    exit 1
-}
+Write-FailoverReport -OpsEnvironment $opsEnvironment -Kind Planned -Primary $Primary -Standby $Standby `
+    -PrimaryCheck "$Primary streamed to $Standby, $lag bytes behind (limit $MaximumLagBytes)" -Status $status -LagBytes $lag `
+    -Result $result -PromotionErrors $promotionErrors -Started $started

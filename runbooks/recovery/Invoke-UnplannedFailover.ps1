@@ -55,19 +55,10 @@ param(
     [string] $EnvironmentPath = [System.IO.Path]::Combine($PSScriptRoot, '..', 'environments')
 )
 
-function Stop-Failover([string] $ErrorId, [string] $Message, [System.Management.Automation.ErrorCategory] $Category, $Target) {
-    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new([System.Exception]::new($Message), $ErrorId, $Category, $Target))
-    exit 1
-}
+. $PSScriptRoot/_Failover.ps1
 
 $started = [datetime]::UtcNow
-$opsEnvironment = Get-OpsEnvironment -Name $Environment -Path $EnvironmentPath -ErrorAction Stop
-foreach ($name in $Primary, $Standby) {
-    if ($opsEnvironment.DatabaseServers.Name -notcontains $name) {
-        Stop-Failover DatabaseServerNotInEnvironment "The environment '$Environment' has no DatabaseServers entry '$name'; it has: $($opsEnvironment.DatabaseServers.Name -join ', ')." `
-            ObjectNotFound $name
-    }
-}
+$opsEnvironment = Get-FailoverEnvironment -Environment $Environment -EnvironmentPath $EnvironmentPath -DatabaseServer $Primary, $Standby
 
 # 1. The primary is down: it refuses connections at its own address ...
 $primaryErrors = $null
@@ -102,24 +93,6 @@ $result = Invoke-PostgresPromotion -Environment $opsEnvironment -DatabaseServer 
     -MaximumLagBytes $MaximumLagBytes -Timeout $Timeout -Force:$Force -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable promotionErrors
 
 # 4. Report.
-[pscustomobject]@{
-    PSTypeName       = 'OpsRunbooks.FailoverReport'
-    Environment      = $opsEnvironment.Name
-    Kind             = 'Unplanned'
-    OldPrimary       = $Primary
-    NewPrimary       = $Standby
-    Promoted         = [bool]($result -and $result.Promoted)
-    PrimaryCheck     = $primaryCheck
-    LastReceivedLsn  = $status.ReceiveLsn
-    ReceiveAge       = $status.ReceiveAge
-    LagBytes         = $status.LagBytes
-    TimeToPromote    = $result.TimeToPromote
-    TimeToFirstWrite = $result.TimeToFirstWrite
-    Duration         = [datetime]::UtcNow - $started
-    Reason           = if ($result) { $result.Reason } else { "$($promotionErrors[0])" }
-    Promotion        = $result
-}
-if ($promotionErrors) {
-    $PSCmdlet.WriteError($promotionErrors[0])
-    exit 1
-}
+Write-FailoverReport -OpsEnvironment $opsEnvironment -Kind Unplanned -Primary $Primary -Standby $Standby `
+    -PrimaryCheck $primaryCheck -Status $status -LagBytes $status.LagBytes `
+    -Result $result -PromotionErrors $promotionErrors -Started $started

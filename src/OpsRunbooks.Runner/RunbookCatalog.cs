@@ -2,13 +2,19 @@ using System.Management.Automation.Language;
 
 namespace OpsRunbooks.Runner;
 
-/// <summary>The runbook scripts of a runbooks folder, each with the synopsis of its comment-based help.</summary>
+/// <summary>
+/// The runbook scripts of a runbooks folder, each with the synopsis of its comment-based help. A script named
+/// _*.ps1 is not a runbook but a piece that runbooks beside it dot-source, and is left out.
+/// </summary>
 public static class RunbookCatalog
 {
     public static IReadOnlyList<(string RelativePath, string Synopsis)> List(string folder) =>
         [.. Directory.EnumerateFiles(folder, "*.ps1", SearchOption.AllDirectories)
+            .Where(IsRunbook)
             .Select(path => (Path.GetRelativePath(folder, path).Replace('\\', '/'), Synopsis(path)))
             .OrderBy(runbook => runbook.Item1, StringComparer.Ordinal)];
+
+    private static bool IsRunbook(string path) => !Path.GetFileName(path).StartsWith('_');
 
     private static string Synopsis(string path)
     {

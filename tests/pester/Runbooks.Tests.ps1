@@ -11,7 +11,8 @@ The same runbooks under opsrunbook, and their output in a session, are covered b
 
 BeforeDiscovery {
     $runbooksRoot = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'runbooks'))
-    $runbooks = @(Get-ChildItem -LiteralPath $runbooksRoot -Recurse -Filter '*.ps1' |
+    # _*.ps1 are pieces that runbooks dot-source, not runbooks.
+    $runbooks = @(Get-ChildItem -LiteralPath $runbooksRoot -Recurse -Filter '*.ps1' | Where-Object Name -NotLike '_*' |
             ForEach-Object { @{ Name = [System.IO.Path]::GetRelativePath($runbooksRoot, $_.FullName); Path = $_.FullName } })
 }
 

@@ -1,32 +1,10 @@
-using System.Collections;
-using System.Management.Automation;
-using System.Management.Automation.Language;
 using OpsRunbooks.Environments;
-using OpsRunbooks.PowerShell.Environments;
 
 namespace OpsRunbooks.PowerShell.Completion;
 
-/// <summary>
-/// Completes -Database with the databases of the environment given on the same command line
-/// (-Environment as a name or an object); without one there is nothing to offer.
-/// </summary>
-public sealed class DatabaseNameCompleter : IArgumentCompleter
+/// <summary>Completes -Database with the databases of the environment given on the same command line.</summary>
+public sealed class DatabaseNameCompleter : EnvironmentEntryCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        var environment = fakeBoundParameters["Environment"] is PSObject wrapped ? wrapped.BaseObject : fakeBoundParameters["Environment"];
-        try
-        {
-            if (environment is string name)
-                environment = EnvironmentFile.Load(name, EnvironmentFile.DefaultDirectory(Completions.ProviderPath(".")));
-        }
-        catch (OpsException)
-        {
-            return []; // a name that does not load yet: the command itself will say why
-        }
-        return environment is OpsEnvironment loaded
-            ? Completions.Matching(wordToComplete, loaded.Databases.Select(d => (d.Name, d.ToString())))
-            : [];
-    }
+    protected override IEnumerable<(string Name, string ToolTip)> Entries(OpsEnvironment environment) =>
+        environment.Databases.Select(d => (d.Name, d.ToString()));
 }
