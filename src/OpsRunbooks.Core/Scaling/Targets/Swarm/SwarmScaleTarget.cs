@@ -14,7 +14,13 @@ namespace OpsRunbooks.Scaling.Targets.Swarm;
 internal sealed class SwarmScaleTarget : IScaleTarget
 {
     /// <summary>Attempts at an update that another writer's change to the service made stale.</summary>
-    private const int UpdateAttempts = 5;
+    private const int UpdateAttempts = 10;
+
+    /// <summary>
+    /// The pause before an attempt after a stale one grows with each attempt and is drawn at random, so that writers who
+    /// collided once do not read and write again in step and collide every time.
+    /// </summary>
+    private static readonly TimeSpan UpdateBackoff = TimeSpan.FromMilliseconds(50);
 
     private const long KilledExitCode = 137;
 
@@ -76,6 +82,7 @@ internal sealed class SwarmScaleTarget : IScaleTarget
             catch (DockerApiException e) when (IsOutOfSequence(e) && attempt < UpdateAttempts)
             {
                 // Someone else changed the service since it was read: read it again and apply the count to what is there now.
+                await Task.Delay(UpdateBackoff * attempt * (0.5 + Random.Shared.NextDouble()), cancellationToken);
             }
             catch (Exception e) when (Describe(e, "update") is { } described)
             {
