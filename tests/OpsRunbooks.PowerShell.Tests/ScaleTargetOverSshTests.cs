@@ -5,7 +5,7 @@ namespace OpsRunbooks.PowerShell.Tests;
 
 /// <summary>
 /// A scale target driven over SSH, as an operator defines and uses it. The Swarm and Compose drivers are tested in
-/// OpsRunbooks.Core.Tests, beside the one Docker daemon a test run may have.
+/// OpsRunbooks.Core.Tests, and the scaling runbook against a Swarm service in <see cref="SwarmScalingTests"/>.
 /// </summary>
 public sealed class ScaleTargetOverSshTests : IClassFixture<SshServiceFixture>, IDisposable
 {

@@ -3,15 +3,21 @@ namespace OpsRunbooks.TestSupport;
 /// <summary>
 /// A throwaway Docker Engine that is a single-node Swarm (tests/services/docker.sh), with the worker image
 /// (busybox and tests/services/worker) imported as <see cref="WorkerImage"/>. A Swarm manager takes 127.0.0.1:2377,
-/// so one test run shares one of these (<see cref="DockerFixture"/> in a collection).
+/// so a test project shares one of these (<see cref="DockerFixture"/> in a collection), and the test projects, which
+/// run at the same time, take turns through a lock file that each holds while its daemon runs.
 /// </summary>
 public sealed class DockerService : IAsyncDisposable
 {
-    private readonly string _directory;
+    private static readonly string MachineLockPath = Path.Combine(Path.GetTempPath(), "opsrunbooks-swarm.lock");
+    private static readonly TimeSpan MachineLockTimeout = TimeSpan.FromMinutes(15);
 
-    private DockerService(string directory, IReadOnlyDictionary<string, string> settings)
+    private readonly string _directory;
+    private readonly FileStream _machineLock;
+
+    private DockerService(string directory, FileStream machineLock, IReadOnlyDictionary<string, string> settings)
     {
         _directory = directory;
+        _machineLock = machineLock;
         Endpoint = settings["DOCKER_HOST"];
         WorkerImage = settings["WORKER_IMAGE"];
     }
@@ -25,14 +31,36 @@ public sealed class DockerService : IAsyncDisposable
 
     public static async Task<DockerService> StartAsync()
     {
+        var machineLock = await TakeMachineLockAsync();
         var directory = Directory.CreateTempSubdirectory("opsrunbooks-docker-").FullName;
         var result = await ProcessRunner.RunAsync("bash", [Script, "start", directory], timeout: TimeSpan.FromMinutes(3));
         if (result.ExitCode != 0)
+        {
+            await machineLock.DisposeAsync();
             throw new InvalidOperationException($"dockerd for the tests did not start (exit {result.ExitCode}). Run tests/services/install.sh first.\n{result.Error}");
+        }
         var settings = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('=', 2)).Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1].Trim());
-        return new DockerService(directory, settings);
+        return new DockerService(directory, machineLock, settings);
+    }
+
+    // FileShare.None is an exclusive flock on Unix, released by the kernel when the holder dies, so a crashed test
+    // run never leaves the next one waiting.
+    private static async Task<FileStream> TakeMachineLockAsync()
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(MachineLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < MachineLockTimeout)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
     }
 
     /// <summary>Runs the docker CLI against this daemon and returns its standard output; a failure throws.</summary>
@@ -64,5 +92,6 @@ public sealed class DockerService : IAsyncDisposable
     {
         await ProcessRunner.RunAsync("bash", [Script, "stop", _directory], timeout: TimeSpan.FromMinutes(2));
         Directory.Delete(_directory, recursive: true);
+        await _machineLock.DisposeAsync();
     }
 }

@@ -71,7 +71,7 @@ public sealed class SwarmScaleTargetTests(DockerFixture fixture)
             var definition = new WorkerScaleTarget(service, 1, 4, new SwarmTargetSettings(service, _docker.Endpoint));
             var request = new RecommendationRequest
             {
-                Policy = new ScalePolicy { TargetWaitMinutes = 1, JobsPerWorkerPerMinute = 60, Minimum = 1, Maximum = 4, ScaleDownStabilization = window },
+                Policy = new ScalePolicy { TargetWaitMinutes = 1, JobsPerWorkerPerMinute = 10, Minimum = 1, Maximum = 4, ScaleDownStabilization = window },
                 Target = definition,
                 Environment = "swarm",
                 StateDirectory = state,
