@@ -69,12 +69,9 @@ start() {
     client "$dir" swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$SWARM_PORT" >/dev/null ||
         die "docker swarm init failed (see $dir/dockerd.log)"
     import_image "$dir"
-    cat >"$dir/connection.env" <<ENV
-DOCKER_HOST=unix://$dir/docker.sock
+    publish_connection_env "$dir" "DOCKER_HOST=unix://$dir/docker.sock
 DOCKER_PIDFILE=$dir/dockerd.pid
-WORKER_IMAGE=$IMAGE_DEFAULT
-ENV
-    cat "$dir/connection.env"
+WORKER_IMAGE=$IMAGE_DEFAULT"
 }
 
 stop() {

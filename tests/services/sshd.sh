@@ -56,13 +56,10 @@ CONF
         sleep 0.05
     done
     listening "$port" || die "sshd did not listen on 127.0.0.1:$port (see $dir/sshd.log)"
-    cat >"$dir/connection.env" <<ENV
-SSH_HOST=127.0.0.1
+    publish_connection_env "$dir" "SSH_HOST=127.0.0.1
 SSH_PORT=$port
 SSH_USER=$(id -un)
-SSH_KEY_FILE=$dir/client_key
-ENV
-    cat "$dir/connection.env"
+SSH_KEY_FILE=$dir/client_key"
 }
 
 stop() {

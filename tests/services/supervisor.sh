@@ -101,12 +101,9 @@ CONF
     local attempt
     for attempt in $(seq 1 100); do
         if supervisorctl -c "$dir/supervisord.conf" pid >/dev/null 2>&1; then
-            {
-                printf 'SUPERVISOR_URL=http://127.0.0.1:%s/RPC2\n' "$port"
-                printf 'SUPERVISOR_SOCKET=%s\n' "$dir/supervisor.sock"
-                printf 'SUPERVISOR_PID=%s\n' "$(cat "$dir/supervisord.pid")"
-            } >"$dir/connection.env"
-            cat "$dir/connection.env"
+            publish_connection_env "$dir" "SUPERVISOR_URL=http://127.0.0.1:$port/RPC2
+SUPERVISOR_SOCKET=$dir/supervisor.sock
+SUPERVISOR_PID=$(<"$dir/supervisord.pid")"
             return 0
         fi
         sleep 0.1
