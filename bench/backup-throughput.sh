@@ -35,7 +35,7 @@ export LC_ALL=C # decimal points in $EPOCHREALTIME and awk, English tool message
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly BENCH_NAME=backup-throughput USAGE_LINES=21,29
+readonly SCRIPT_NAME=backup-throughput USAGE_LINES=21,29
 # shellcheck source=bench/lib.sh
 source "$repo_root/bench/lib.sh"
 readonly BACKUP_SCRIPT="$repo_root/bench/backup-once.ps1"

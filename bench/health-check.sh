@@ -12,7 +12,7 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly BENCH_NAME=health-check USAGE_LINES=7,7
+readonly SCRIPT_NAME=health-check USAGE_LINES=7,7
 # shellcheck source=bench/lib.sh
 source "$repo_root/bench/lib.sh"
 readonly ONCE_SCRIPT="$repo_root/bench/health-check-once.ps1"

@@ -1,22 +1,15 @@
 #!/usr/bin/env bash
 # Helpers shared by the benchmark scripts (backup-throughput.sh, health-check.sh, integrity.sh, journal.sh,
-# promotion.sh). Source it once repo_root, BENCH_NAME (the prefix of log lines) and USAGE_LINES (the lines of
+# promotion.sh). Source it once repo_root, SCRIPT_NAME (the prefix of log lines) and USAGE_LINES (the lines of
 # the script's header comment that usage prints, as `sed -n` takes them) are set. The functions that start or
 # remove things read work (the run's temp directory), shm_base and pg_started, which the script sets first.
 
+# log, die and usage: the same as the test servers' scripts.
+# shellcheck source=tests/services/lib.sh
+source "$repo_root/tests/services/lib.sh"
+
 # PostgreSQL 15's programs, as tests/services/postgres.sh runs them.
 readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
-
-log() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    # BASH_SOURCE[-1]: the script that was run, not this file.
-    sed -n "${USAGE_LINES}p" "${BASH_SOURCE[-1]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 # Reads the command line into the variables named in <names> (`--name V` or `--name=V` sets name), and
 # --no-build into build=0; anything else shows the usage.

@@ -19,7 +19,7 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly BENCH_NAME=promotion USAGE_LINES=14,14
+readonly SCRIPT_NAME=promotion USAGE_LINES=14,14
 # shellcheck source=bench/lib.sh
 source "$repo_root/bench/lib.sh"
 readonly SERVICES="$repo_root/tests/services/postgres.sh"

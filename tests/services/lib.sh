@@ -1,7 +1,7 @@
 # Helpers shared by the service scripts (postgres.sh, redis.sh, sshd.sh, docker.sh, supervisor.sh), sourced
 # after the script sets SCRIPT_NAME (the prefix of its log messages) and USAGE_LINES (the lines of its header
 # comment that usage prints, as `sed -n` takes them). Diagnostics go to stderr only: a script's stdout carries
-# its connection lines alone.
+# its connection lines alone. The benchmark scripts' bench/lib.sh takes log, die and usage from here too.
 
 log() { printf '%s: %s\n' "$SCRIPT_NAME" "$*" >&2; }
 die() {
