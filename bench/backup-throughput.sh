@@ -20,6 +20,13 @@
 #
 # Usage: bench/backup-throughput.sh [--scales "8 80"] [--repeat 3] [--stores "local s3"]
 #                                   [--configuration Release|Debug] [--no-build] [--output FILE]
+#   --scales "N ..."   seed scales, one database each (default "8 80": ~100 MB and ~1 GB; ~12 MB per unit + ~10 MB)
+#   --repeat R         timed runs per database for raw pg_dump and for each store's backup (default 3)
+#   --stores "K ..."   store kinds to back up into: local, s3 (default "local s3")
+#   --configuration C  build configuration of the runner and module (default Release)
+#   --no-build         do not build: use src/OpsRunbooks.Runner/bin/<C>/net10.0/opsrunbook.dll and the
+#                      module it finds by itself (out/OpsRunbooks, or $OPSRUNBOOKS_MODULE)
+#   --output FILE      results file (default bench/results/backup-throughput-<YYYY-MM-DD>.md)
 # Results: bench/results/backup-throughput-<YYYY-MM-DD>.md (Markdown), also printed on stdout;
 # progress goes to stderr. Everything it starts or creates (PostgreSQL, s3rver, gpg-agent, temp dirs,
 # stores) is stopped/removed on exit, also on failure or Ctrl+C. See bench/README.md.
@@ -28,7 +35,9 @@ export LC_ALL=C # decimal points in $EPOCHREALTIME and awk, English tool message
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+readonly SCRIPT_NAME=backup-throughput USAGE_LINES=21,29
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 readonly BACKUP_SCRIPT="$repo_root/bench/backup-once.ps1"
 readonly S3RVER_SCRIPT="$repo_root/tests/services/s3/node_modules/s3rver/bin/s3rver.js"
 readonly S3_BUCKET=opsrunbooks-bench
@@ -36,63 +45,15 @@ readonly S3_BUCKET=opsrunbooks-bench
 readonly S3_ACCESS_KEY=S3RVER S3_SECRET_KEY=S3RVER
 readonly COMMAND_LINE="bench/backup-throughput.sh${*:+ $*}"
 
-log() { printf 'backup-throughput: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '21,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    cat >&2 <<'EOF'
-  --scales "N ..."   seed scales, one database each (default "8 80": ~100 MB and ~1 GB; ~12 MB per unit + ~10 MB)
-  --repeat R         timed runs per database for raw pg_dump and for each store's backup (default 3)
-  --stores "K ..."   store kinds to back up into: local, s3 (default "local s3")
-  --configuration C  build configuration of the runner and module (default Release)
-  --no-build         do not build: use src/OpsRunbooks.Runner/bin/<C>/net10.0/opsrunbook.dll and the
-                     module it finds by itself (out/OpsRunbooks, or $OPSRUNBOOKS_MODULE)
-  --output FILE      results file (default bench/results/backup-throughput-<YYYY-MM-DD>.md)
-EOF
-    exit 2
-}
-
 scales="8 80"
 repeat=3
 stores="local s3"
 configuration=Release
 build=1
 output=""
-while (($#)); do
-    case "$1" in
-        --scales | --repeat | --stores | --configuration | --output)
-            (($# >= 2)) || usage
-            case "$1" in
-                --scales) scales="$2" ;;
-                --repeat) repeat="$2" ;;
-                --stores) stores="$2" ;;
-                --configuration) configuration="$2" ;;
-                --output) output="$2" ;;
-            esac
-            shift 2
-            ;;
-        --scales=*) scales="${1#*=}" && shift ;;
-        --repeat=*) repeat="${1#*=}" && shift ;;
-        --stores=*) stores="${1#*=}" && shift ;;
-        --configuration=*) configuration="${1#*=}" && shift ;;
-        --output=*) output="${1#*=}" && shift ;;
-        --no-build) build=0 && shift ;;
-        -h | --help) usage ;;
-        *) usage ;;
-    esac
-done
+parse_options "scales repeat stores configuration output" "$@"
 
-read -r -a scale_list <<<"$scales"
-((${#scale_list[@]} > 0)) || die "--scales is empty"
-declare -A seen_scale=()
-for scale in "${scale_list[@]}"; do
-    [[ "$scale" =~ ^[1-9][0-9]{0,3}$ ]] || die "each scale must be an integer from 1 to 9999, got '$scale'"
-    [[ -z "${seen_scale[$scale]:-}" ]] || die "scale $scale is given twice"
-    seen_scale[$scale]=1
-done
+read_scales
 [[ "$repeat" =~ ^[1-9][0-9]{0,2}$ ]] || die "--repeat must be an integer from 1 to 999, got '$repeat'"
 read -r -a requested_stores <<<"$stores"
 ((${#requested_stores[@]} > 0)) || die "--stores is empty"
@@ -113,9 +74,7 @@ use_s3=0
 [[ "$configuration" =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad --configuration '$configuration'"
 [[ -n "$output" ]] || output="$repo_root/bench/results/backup-throughput-$(date +%F).md"
 
-for tool in dotnet gpg gpgconf sha256sum awk; do
-    command -v "$tool" >/dev/null || die "$tool not found"
-done
+require_tools dotnet gpg gpgconf sha256sum awk
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) not found: apt-get install time"
 [[ -f "$BACKUP_SCRIPT" ]] || die "$BACKUP_SCRIPT not found"
 if ((use_s3)); then
@@ -142,8 +101,6 @@ stop_s3rver() {
     wait "$s3_pid" 2>/dev/null || true
     s3_pid=""
 }
-# shellcheck source=bench/lib.sh
-. "$repo_root/bench/lib.sh"
 cleanup_extra() {
     stop_s3rver
     [[ -z "$s3_data" ]] || rm -rf -- "$s3_data"
@@ -471,8 +428,4 @@ $(machine_section "$pg_dump" "$(gpg --version | head -n 1)" ${s3rver_note:+"$s3r
 EOF
 )"
 
-mkdir -p "$(dirname "$output")"
-printf '%s\n' "$report" >"$output.tmp"
-mv -f "$output.tmp" "$output"
-printf '%s\n' "$report"
-log "results written to $output"
+write_report "$report"

@@ -12,42 +12,23 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
+readonly SCRIPT_NAME=health-check USAGE_LINES=7,7
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 readonly ONCE_SCRIPT="$repo_root/bench/health-check-once.ps1"
 readonly COMMAND_LINE="bench/health-check.sh${*:+ $*}"
 readonly SLOWEST_MS=2000
-
-log() { printf 'health-check: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '7,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 repeat=3
 configuration=Release
 build=1
 output=""
-while (($#)); do
-    case "$1" in
-        --repeat) (($# >= 2)) || usage; repeat="$2"; shift 2 ;;
-        --configuration) (($# >= 2)) || usage; configuration="$2"; shift 2 ;;
-        --output) (($# >= 2)) || usage; output="$2"; shift 2 ;;
-        --no-build) build=0; shift ;;
-        *) usage ;;
-    esac
-done
+parse_options "repeat configuration output" "$@"
 [[ "$repeat" =~ ^[1-9][0-9]?$ ]] || die "--repeat must be 1 to 99"
 output="${output:-$repo_root/bench/results/health-check-$(date -u +%Y-%m-%d).md}"
-for tool in dotnet python3 openssl psql awk; do
-    command -v "$tool" >/dev/null || die "$tool not found"
-done
+require_tools dotnet python3 openssl psql awk
 
 work="" shm_base="" pg_started=0 endpoints_pid=""
-# shellcheck source=bench/lib.sh
-source "$repo_root/bench/lib.sh"
 cleanup_extra() {
     [[ -z "$endpoints_pid" ]] || kill "$endpoints_pid" 2>/dev/null || true
 }
@@ -125,7 +106,4 @@ report="$(
             grep . || echo '(none)')"
     machine_section "$(command -v psql)" "Endpoints: Python $(python3 --version 2>&1 | cut -d' ' -f2) ThreadingHTTPServer"
 )"
-mkdir -p "$(dirname "$output")"
-printf '%s\n' "$report" >"$output"
-printf '%s\n' "$report"
-log "results in $output"
+write_report "$report"

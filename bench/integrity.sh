@@ -17,6 +17,12 @@
 # The same pg_restore binary is used everywhere (passed to the cmdlet with -PgRestorePath).
 #
 # Usage: bench/integrity.sh [--scales "8 80"] [--repeat 3] [--configuration Release|Debug] [--no-build] [--output FILE]
+#   --scales "N ..."   seed scales, one database each (default "8 80": ~100 MB and ~1 GB)
+#   --repeat R         timed runs per database of each measurement (default 3)
+#   --configuration C  build configuration of the runner and module (default Release)
+#   --no-build         do not build: use src/OpsRunbooks.Runner/bin/<C>/net10.0/opsrunbook.dll and the
+#                      module it finds by itself (out/OpsRunbooks, or $OPSRUNBOOKS_MODULE)
+#   --output FILE      results file (default bench/results/integrity-<YYYY-MM-DD>.md)
 # Results: bench/results/integrity-<YYYY-MM-DD>.md (Markdown), also printed on stdout; progress goes to
 # stderr. Everything it starts or creates (PostgreSQL, gpg-agent, temp dirs, stores, dumps) is
 # stopped/removed on exit, also on failure or Ctrl+C. See bench/README.md.
@@ -25,66 +31,25 @@ export LC_ALL=C # decimal points in $EPOCHREALTIME and awk, English tool message
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+readonly SCRIPT_NAME=integrity USAGE_LINES=19,25
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 readonly BACKUP_SCRIPT="$repo_root/bench/backup-once.ps1"
 readonly INTEGRITY_SCRIPT="$repo_root/bench/integrity-once.ps1"
 readonly COMMAND_LINE="bench/integrity.sh${*:+ $*}"
-
-log() { printf 'integrity: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '19,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    cat >&2 <<'EOF2'
-  --scales "N ..."   seed scales, one database each (default "8 80": ~100 MB and ~1 GB)
-  --repeat R         timed runs per database of each measurement (default 3)
-  --configuration C  build configuration of the runner and module (default Release)
-  --no-build         do not build: use src/OpsRunbooks.Runner/bin/<C>/net10.0/opsrunbook.dll and the
-                     module it finds by itself (out/OpsRunbooks, or $OPSRUNBOOKS_MODULE)
-  --output FILE      results file (default bench/results/integrity-<YYYY-MM-DD>.md)
-EOF2
-    exit 2
-}
 
 scales="8 80"
 repeat=3
 configuration=Release
 build=1
 output=""
-while (($#)); do
-    case "$1" in
-        --scales | --repeat | --configuration | --output)
-            (($# >= 2)) || usage
-            case "$1" in
-                --scales) scales="$2" ;;
-                --repeat) repeat="$2" ;;
-                --configuration) configuration="$2" ;;
-                --output) output="$2" ;;
-            esac
-            shift 2
-            ;;
-        --scales=*) scales="${1#*=}" && shift ;;
-        --repeat=*) repeat="${1#*=}" && shift ;;
-        --configuration=*) configuration="${1#*=}" && shift ;;
-        --output=*) output="${1#*=}" && shift ;;
-        --no-build) build=0 && shift ;;
-        *) usage ;;
-    esac
-done
+parse_options "scales repeat configuration output" "$@"
 
-read -r -a scale_list <<<"$scales"
-((${#scale_list[@]} > 0)) || die "--scales is empty"
-for scale in "${scale_list[@]}"; do
-    [[ "$scale" =~ ^[1-9][0-9]{0,3}$ ]] || die "each scale must be an integer from 1 to 9999, got '$scale'"
-done
+read_scales
 [[ "$repeat" =~ ^[1-9][0-9]{0,2}$ ]] || die "--repeat must be an integer from 1 to 999, got '$repeat'"
 [[ "$configuration" =~ ^[A-Za-z0-9_.-]+$ ]] || die "bad --configuration '$configuration'"
 [[ -n "$output" ]] || output="$repo_root/bench/results/integrity-$(date +%F).md"
-for tool in dotnet gpg gpgconf sha256sum awk; do
-    command -v "$tool" >/dev/null || die "$tool not found"
-done
+require_tools dotnet gpg gpgconf sha256sum awk
 
 # ---------------------------------------------------------------------------------------------
 # Temp space and cleanup
@@ -92,8 +57,6 @@ done
 work=""
 shm_base=""
 pg_started=0
-# shellcheck source=bench/lib.sh
-. "$repo_root/bench/lib.sh"
 install_cleanup
 
 make_work_directories
@@ -247,7 +210,4 @@ $(machine_section "$pg_restore" "$(gpg --version | head -n 1); $(sha256sum --ver
 EOF2
 )"
 
-mkdir -p "$(dirname "$output")"
-printf '%s\n' "$report" >"$output"
-printf '%s\n' "$report"
-log "results in $output"
+write_report "$report"

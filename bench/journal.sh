@@ -21,18 +21,11 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
+readonly SCRIPT_NAME=journal USAGE_LINES=16,17
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 readonly SCRIPT="$repo_root/bench/journal-once.ps1"
 readonly COMMAND_LINE="bench/journal.sh${*:+ $*}"
-
-log() { printf 'journal: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '16,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 repeat=3
 appends=1000
@@ -40,21 +33,9 @@ entries=100000
 configuration=Release
 build=1
 output="$repo_root/bench/results/journal-$(date -u +%F).md"
-while (($#)); do
-    case "$1" in
-        --repeat) repeat="$2"; shift 2 ;;
-        --appends) appends="$2"; shift 2 ;;
-        --entries) entries="$2"; shift 2 ;;
-        --configuration) configuration="$2"; shift 2 ;;
-        --no-build) build=0; shift ;;
-        --output) output="$2"; shift 2 ;;
-        *) usage ;;
-    esac
-done
+parse_options "repeat appends entries configuration output" "$@"
 
 work="" shm_base="" pg_started=0
-# shellcheck source=bench/lib.sh
-. "$repo_root/bench/lib.sh"
 install_cleanup
 make_work_directories
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -97,7 +78,4 @@ report="$(
     printf '| -Outcome Cancelled (matches none: every line parsed) | %s |\n\n' "$(value filtered_s)"
     machine_section "$(command -v pg_dump)"
 )"
-mkdir -p "$(dirname "$output")"
-printf '%s\n' "$report" >"$output"
-printf '%s\n' "$report"
-log "results in $output"
+write_report "$report"

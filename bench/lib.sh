@@ -1,6 +1,74 @@
 #!/usr/bin/env bash
-# Helpers shared by the benchmark scripts (backup-throughput.sh, integrity.sh). Source it after defining
-# log and die, and setting repo_root and work (the run's temp directory).
+# Helpers shared by the benchmark scripts (backup-throughput.sh, health-check.sh, integrity.sh, journal.sh,
+# promotion.sh). Source it once repo_root, SCRIPT_NAME (the prefix of log lines) and USAGE_LINES (the lines of
+# the script's header comment that usage prints, as `sed -n` takes them) are set. The functions that start or
+# remove things read work (the run's temp directory), shm_base and pg_started, which the script sets first.
+
+# log, die and usage: the same as the test servers' scripts.
+# shellcheck source=tests/services/lib.sh
+source "$repo_root/tests/services/lib.sh"
+
+# PostgreSQL 15's programs, as tests/services/postgres.sh runs them.
+readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+# Reads the command line into the variables named in <names> (`--name V` or `--name=V` sets name), and
+# --no-build into build=0; anything else shows the usage.
+parse_options() {
+    local names=" $1 " name
+    shift
+    while (($#)); do
+        case "$1" in
+            --no-build)
+                build=0
+                shift
+                ;;
+            --*=*)
+                name="${1%%=*}"
+                name="${name#--}"
+                [[ "$names" == *" $name "* ]] || usage
+                printf -v "$name" '%s' "${1#*=}"
+                shift
+                ;;
+            --*)
+                name="${1#--}"
+                [[ "$names" == *" $name "* ]] && (($# >= 2)) || usage
+                printf -v "$name" '%s' "$2"
+                shift 2
+                ;;
+            *) usage ;;
+        esac
+    done
+}
+
+# Sets scale_list from --scales: one or more seed scales, each from 1 to 9999, none twice (each names a
+# database, bench_s<scale>).
+read_scales() {
+    local scale
+    local -A seen=()
+    read -r -a scale_list <<<"$scales"
+    ((${#scale_list[@]} > 0)) || die "--scales is empty"
+    for scale in "${scale_list[@]}"; do
+        [[ "$scale" =~ ^[1-9][0-9]{0,3}$ ]] || die "each scale must be an integer from 1 to 9999, got '$scale'"
+        [[ -z "${seen[$scale]:-}" ]] || die "scale $scale is given twice"
+        seen[$scale]=1
+    done
+}
+
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null || die "$tool not found"
+    done
+}
+
+# Writes the report to $output (whole: a reader never sees half of it), prints it and says where it is.
+write_report() {
+    mkdir -p "$(dirname "$output")"
+    printf '%s\n' "$1" >"$output.tmp"
+    mv -f "$output.tmp" "$output"
+    printf '%s\n' "$1"
+    log "results in $output"
+}
 
 # Makes the run's temp directory, work, and, when /dev/shm is writable, a tmpfs one, shm_base; the
 # caller's cleanup removes both.

@@ -19,46 +19,22 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly PG_BIN="${OPSRUNBOOKS_PG_BIN:-/usr/lib/postgresql/15/bin}"
+readonly SCRIPT_NAME=promotion USAGE_LINES=14,14
+# shellcheck source=bench/lib.sh
+source "$repo_root/bench/lib.sh"
 readonly SERVICES="$repo_root/tests/services/postgres.sh"
 readonly ONCE_SCRIPT="$repo_root/bench/promotion-once.ps1"
 readonly COMMAND_LINE="bench/promotion.sh${*:+ $*}"
-
-log() { printf 'promotion: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '14,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 runs=5
 configuration=Release
 build=1
 output=""
-while (($#)); do
-    case "$1" in
-        --runs | --configuration | --output)
-            (($# >= 2)) || usage
-            case "$1" in
-                --runs) runs="$2" ;;
-                --configuration) configuration="$2" ;;
-                --output) output="$2" ;;
-            esac
-            shift 2
-            ;;
-        --no-build) build=0 && shift ;;
-        *) usage ;;
-    esac
-done
+parse_options "runs configuration output" "$@"
 [[ "$runs" =~ ^[1-9][0-9]?$ ]] || die "--runs must be from 1 to 99, got '$runs'"
 [[ -n "$output" ]] || output="$repo_root/bench/results/promotion-$(date -u +%Y-%m-%d).md"
 
 work="" shm_base="" pg_started=0
-# shellcheck source=bench/lib.sh
-source "$repo_root/bench/lib.sh"
 
 # The pair of the current run, stopped and removed by cleanup_extra (and before the next run).
 pair_dirs=()
@@ -110,7 +86,7 @@ make_work_directories
 install_cleanup
 # Promotions are recorded in the operations log: keep the benchmark's out of the user's.
 export OPSRUNBOOKS_JOURNAL_PATH="$work/operations.jsonl"
-for tool in dotnet psql awk; do command -v "$tool" >/dev/null || die "$tool not found"; done
+require_tools dotnet psql awk
 build_runner_and_module
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -164,6 +140,4 @@ report="$(
     printf '\n'
     machine_section "$PG_BIN/postgres"
 )"
-printf '%s\n' "$report" >"$output"
-printf '%s\n' "$report"
-log "results written to $output"
+write_report "$report"

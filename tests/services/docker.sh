@@ -20,23 +20,9 @@ readonly SCRIPT_DIR
 readonly IMAGE_DEFAULT=opsrunbooks/worker:test
 readonly SWARM_PORT=2377
 
-log() { printf 'docker.sh: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-running_pid() {
-    local pidfile="$1/dockerd.pid" pid
-    [[ -s "$pidfile" ]] || return 1
-    pid="$(cat "$pidfile")"
-    kill -0 "$pid" 2>/dev/null || return 1
-    printf '%s' "$pid"
-}
+readonly SCRIPT_NAME=docker.sh USAGE_LINES=3,14
+# shellcheck source=tests/services/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 client() {
     local dir="$1"
@@ -63,12 +49,12 @@ start() {
     [[ -x /bin/busybox ]] || die "/bin/busybox not found (run tests/services/install.sh: busybox-static)"
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd -P)"
-    if pid="$(running_pid "$dir")"; then
+    if pid="$(running_pid "$dir/dockerd.pid")"; then
         log "dockerd already running in $dir (pid $pid)"
         cat "$dir/connection.env"
         return 0
     fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$SWARM_PORT") 2>/dev/null; then
+    if listening "$SWARM_PORT"; then
         die "127.0.0.1:$SWARM_PORT is taken: another Swarm manager runs on this machine (stop it with docker.sh stop <its dir>)"
     fi
     mkdir -p "$dir/data" "$dir/exec"
@@ -83,24 +69,16 @@ start() {
     client "$dir" swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$SWARM_PORT" >/dev/null ||
         die "docker swarm init failed (see $dir/dockerd.log)"
     import_image "$dir"
-    cat >"$dir/connection.env" <<ENV
-DOCKER_HOST=unix://$dir/docker.sock
+    publish_connection_env "$dir" "DOCKER_HOST=unix://$dir/docker.sock
 DOCKER_PIDFILE=$dir/dockerd.pid
-WORKER_IMAGE=$IMAGE_DEFAULT
-ENV
-    cat "$dir/connection.env"
+WORKER_IMAGE=$IMAGE_DEFAULT"
 }
 
 stop() {
     local dir="$1" pid
-    pid="$(running_pid "$dir")" || return 0
+    pid="$(running_pid "$dir/dockerd.pid")" || return 0
     client "$dir" swarm leave --force >/dev/null 2>&1 || true
-    kill "$pid"
-    for _ in $(seq 300); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -9 "$pid" 2>/dev/null || true
+    stop_process "$pid" 30 dockerd
     # Mounts dockerd leaves under its folders would keep them from being deleted.
     grep -o " $dir/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 }

@@ -25,6 +25,9 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly SCRIPT_DIR
+readonly SCRIPT_NAME=postgres.sh USAGE_LINES=3,23
+# shellcheck source=tests/services/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 readonly SEED_SQL="$SCRIPT_DIR/seed.sql"
 # Set by use_version: the server binaries of the cluster's major version.
 PG_BIN=""
@@ -34,17 +37,6 @@ readonly OS_USER=opsrunbooks
 readonly DB_SUPERUSER=opsadmin
 readonly SEED_DATABASE=opsrunbooks_seed
 readonly PORT_ATTEMPTS=8
-
-log() { printf 'postgres.sh: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
-usage() {
-    sed -n '3,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 # Runs a command as the cluster's OS user: directly when not root, via runuser when root.
 as_owner() {
@@ -95,28 +87,6 @@ ensure_os_user() {
     ) 9<"${BASH_SOURCE[0]}"
 }
 
-random_password() {
-    local pw=''
-    # Read a fixed amount instead of piping an endless /dev/urandom into head (SIGPIPE + pipefail).
-    while ((${#pw} < 24)); do
-        pw+=$(head -c 512 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-    done
-    printf '%s' "${pw:0:24}"
-}
-
-free_port() {
-    # Let the kernel pick a free port; postgres' own bind is still the real check (see start).
-    if command -v python3 >/dev/null; then
-        python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-    else
-        printf '%d\n' $((20000 + RANDOM % 20000))
-    fi
-}
-
 # Reads <dir>/connection.env into PGHOST, PGPORT, ... without sourcing it (paths may hold spaces).
 load_connection_env() {
     local file="$1/connection.env" key value
@@ -162,9 +132,31 @@ print_tail() {
     log "---- end of $file ----"
 }
 
-# State for on_start_exit.
+# The size of <log>, so that port_taken_since reads only what one start attempt adds to it.
+log_size() {
+    if [[ -e "$1" ]]; then stat -c %s "$1"; else echo 0; fi
+}
+
+# Whether the server's <log>, past <offset> bytes, says that its port was taken.
+port_taken_since() {
+    tail -c +"$(($2 + 1))" "$1" | grep -q 'could not bind\|Address already in use'
+}
+
+# Sets DATA_OWNER_RUN to what runs a program as the owner of <data>, the cluster of an earlier start (made by
+# whoever ran it): runuser when we are root and the owner is not, else nothing.
+set_data_owner_run() {
+    local owner
+    owner="$(stat -c %U "$1")"
+    DATA_OWNER_RUN=()
+    if ((EUID == 0)) && [[ "$owner" != root ]]; then
+        DATA_OWNER_RUN=(runuser -u "$owner" --)
+    fi
+}
+
+# State for on_start_exit; START_DIR is the new cluster's directory, SERVER_PORT its port once started.
 START_DIR=""
 STARTED_SERVER=0
+SERVER_PORT=""
 
 # On a failed start: show the logs and do not leave a half-started server behind.
 on_start_exit() {
@@ -176,6 +168,86 @@ on_start_exit() {
         as_owner "$PG_BIN/pg_ctl" -D "$START_DIR/data" -m immediate -w stop >&2 || true
     fi
     log "start failed (exit $rc)"
+}
+
+# Makes <dir> (absent or empty) the private home of a new cluster, writable by the OS user, and enters it;
+# sets START_DIR to its physical path. From here on, a failed start shows the logs and stops the server.
+make_cluster_dir() {
+    local dir
+    dir="$(new_directory "$1")"
+    # The path ends up inside postgresql.conf quotes and in the unix socket path (max 107 bytes).
+    [[ "$dir" != *"'"* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
+    ((${#dir} <= 92)) || die "directory path too long for a unix socket (max 92 chars): $dir"
+    START_DIR="$dir"
+    trap on_start_exit EXIT
+    ensure_os_user
+    # connection.env holds the password: keep the whole directory private.
+    chmod 700 "$dir"
+    if ((EUID == 0)); then
+        chown "$OS_USER:" "$dir"
+        as_owner test -w "$dir" ||
+            die "user $OS_USER cannot write $dir (is a parent directory not traversable?)"
+    fi
+    # postgres tools chdir-check the cwd; root's cwd may be unreadable for the OS user.
+    cd "$dir"
+}
+
+# Starts the server of the cluster in START_DIR on a free port, and on another one when the port was taken
+# between free_port and the bind; sets SERVER_PORT. Before each attempt, `<configure...> <port>` writes the
+# port into the server's settings. <what> names the server in the log.
+start_on_free_port() {
+    local what="$1" data="$START_DIR/data" logfile="$START_DIR/server.log" attempt port offset
+    shift
+    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
+        port="$(free_port)"
+        "$@" "$port"
+        offset="$(log_size "$logfile")"
+        log "starting $what on 127.0.0.1:$port (attempt $attempt)"
+        STARTED_SERVER=1
+        if as_owner "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" start >&2; then
+            SERVER_PORT="$port"
+            return 0
+        fi
+        STARTED_SERVER=0
+        if port_taken_since "$logfile" "$offset"; then
+            log "port $port was taken, retrying"
+            continue
+        fi
+        die "pg_ctl start failed"
+    done
+    die "no free port found after $PORT_ATTEMPTS attempts"
+}
+
+# Settings of a new cluster in <dir> for a disposable, fast server; wal_level/max_wal_senders allow a standby
+# later. <stat_statements>: 1 to load pg_stat_statements.
+write_server_settings() {
+    local dir="$1" stat_statements="$2" port="$3"
+    as_owner tee "$dir/data/postgresql.auto.conf" >/dev/null <<EOF
+# Written by tests/services/postgres.sh
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+max_connections = 50
+shared_buffers = '128MB'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+wal_level = replica
+max_wal_senders = 5
+max_wal_size = '2GB'
+password_encryption = 'scram-sha-256'
+EOF
+    if ((stat_statements)); then
+        printf "shared_preload_libraries = 'pg_stat_statements'\n" | as_owner tee -a "$dir/data/postgresql.auto.conf" >/dev/null
+    fi
+}
+
+# The settings a standby in <dir> copied name the primary's port and socket directory: it gets its own.
+write_standby_settings() {
+    local dir="$1" port="$2" conf="$1/data/postgresql.auto.conf"
+    as_owner sed -i -e "s/^port = .*/port = $port/" -e "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" "$conf"
+    grep -q '^hot_standby = on' "$conf" ||
+        printf 'hot_standby = on\n' | as_owner tee -a "$conf" >/dev/null
 }
 
 cmd_start() {
@@ -217,33 +289,12 @@ cmd_start() {
     use_version "$version"
     require_pg_bin
 
-    if [[ -e "$dir" ]]; then
-        [[ -d "$dir" ]] || die "$dir exists and is not a directory"
-        [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty"
-    fi
-    mkdir -p "$dir"
-    dir="$(cd "$dir" && pwd -P)"
-    # The path ends up inside postgresql.conf quotes and in the unix socket path (max 107 bytes).
-    [[ "$dir" != *"'"* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
-    ((${#dir} <= 92)) || die "directory path too long for a unix socket (max 92 chars): $dir"
-
-    local data="$dir/data" logfile="$dir/server.log"
-    START_DIR="$dir"
-    trap on_start_exit EXIT
-
-    ensure_os_user
-    # connection.env holds the password: keep the whole directory private.
-    chmod 700 "$dir"
-    if ((EUID == 0)); then
-        chown "$OS_USER:" "$dir"
-        as_owner test -w "$dir" ||
-            die "user $OS_USER cannot write $dir (is a parent directory not traversable?)"
-    fi
-    # postgres tools chdir-check the cwd; root's cwd may be unreadable for the OS user.
-    cd "$dir"
+    make_cluster_dir "$dir"
+    dir="$START_DIR"
+    local data="$dir/data"
 
     local password pwfile="$dir/.pwfile"
-    password="$(random_password)"
+    password="$(random_password 24)"
     (
         umask 077
         printf '%s\n' "$password" >"$pwfile"
@@ -263,102 +314,54 @@ host    all          all   127.0.0.1/32   scram-sha-256
 host    replication  all   127.0.0.1/32   scram-sha-256
 EOF
 
-    local attempt port offset
-    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
-        port="$(free_port)"
-        # Settings for a disposable, fast server; wal_level/max_wal_senders allow a standby later.
-        as_owner tee "$data/postgresql.auto.conf" >/dev/null <<EOF
-# Written by tests/services/postgres.sh
-listen_addresses = '127.0.0.1'
-port = $port
-unix_socket_directories = '$dir'
-max_connections = 50
-shared_buffers = '128MB'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-wal_level = replica
-max_wal_senders = 5
-max_wal_size = '2GB'
-password_encryption = 'scram-sha-256'
-EOF
-        if ((stat_statements)); then
-            printf "shared_preload_libraries = 'pg_stat_statements'\n" | as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
-        fi
-        offset=0
-        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
-        log "starting server on 127.0.0.1:$port (attempt $attempt)"
-        STARTED_SERVER=1
-        if as_owner "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" start >&2; then
-            break
-        fi
-        STARTED_SERVER=0
-        # Another process may grab the port between free_port and the bind: try another one.
-        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
-            log "port $port was taken, retrying"
-            continue
-        fi
-        die "pg_ctl start failed"
-    done
-    ((STARTED_SERVER)) || die "no free port found after $PORT_ATTEMPTS attempts"
+    start_on_free_port server write_server_settings "$dir" "$stat_statements"
 
-    PGHOST=127.0.0.1 PGPORT="$port" PGUSER="$DB_SUPERUSER" PGPASSWORD="$password"
+    PGHOST=127.0.0.1 PGPORT="$SERVER_PORT" PGUSER="$DB_SUPERUSER" PGPASSWORD="$password"
     seed_database "$SEED_DATABASE" "$scale"
 
-    write_connection_env "$dir" "$port" "$password"
+    write_connection_env "$dir" "$SERVER_PORT" "$password"
 }
 
-# Writes <dir>/connection.env (private: it holds the password) and prints it.
+# Writes <dir>/connection.env and prints it.
 write_connection_env() {
-    local dir="$1" port="$2" password="$3" env_text
-    env_text="PGHOST=127.0.0.1
+    local dir="$1" port="$2" password="$3"
+    publish_connection_env "$dir" "PGHOST=127.0.0.1
 PGPORT=$port
 PGUSER=$DB_SUPERUSER
 PGPASSWORD=$password
 PGDATABASE=$SEED_DATABASE
 PGDATA=$dir/data"
-    (
-        umask 077
-        printf '%s\n' "$env_text" >"$dir/connection.env.tmp"
-    )
-    mv "$dir/connection.env.tmp" "$dir/connection.env"
-    printf '%s\n' "$env_text"
 }
 
 # Starts the cluster a `start` made in <dir> again (after a stop or a reboot), keeping its data, users and
 # password, so whatever was made with it (backups, keys, environment files) stays usable.
 cmd_resume() {
     (($# == 1)) || usage
-    local dir data owner
+    local dir data
     [[ -d "$1/data" ]] || die "no cluster in $1: make one with 'postgres.sh start $1'"
     dir="$(cd "$1" && pwd -P)"
     data="$dir/data"
     use_version_of "$dir"
     require_pg_bin
     load_connection_env "$dir"
-    owner="$(stat -c %U "$data")"
-    local -a run=()
-    if ((EUID == 0)) && [[ "$owner" != root ]]; then
-        run=(runuser -u "$owner" --)
-    fi
+    set_data_owner_run "$data"
     cd "$data"
-    if "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    if "${DATA_OWNER_RUN[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         log "server in $dir already running on port $PGPORT"
         write_connection_env "$dir" "$PGPORT" "$PGPASSWORD"
         return 0
     fi
     local attempt port="$PGPORT" logfile="$dir/server.log" offset
     for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
-        offset=0
-        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
+        offset="$(log_size "$logfile")"
         log "starting server in $dir on 127.0.0.1:$port (attempt $attempt)"
-        if "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" -o "-p $port" start >&2; then
+        if "${DATA_OWNER_RUN[@]}" "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" -o "-p $port" start >&2; then
             # The port given on the command line holds until the next start: make it the configured one.
-            "${run[@]}" sed -i "s/^port = .*/port = $port/" "$data/postgresql.auto.conf"
+            "${DATA_OWNER_RUN[@]}" sed -i "s/^port = .*/port = $port/" "$data/postgresql.auto.conf"
             write_connection_env "$dir" "$port" "$PGPASSWORD"
             return 0
         fi
-        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
+        if port_taken_since "$logfile" "$offset"; then
             log "port $port was taken, trying another"
             port="$(free_port)"
             continue
@@ -371,7 +374,7 @@ cmd_resume() {
 
 cmd_stop() {
     (($# == 1)) || usage
-    local dir="$1" data owner
+    local dir="$1" data
     data="$dir/data"
     if [[ ! -f "$data/postmaster.pid" ]]; then
         log "no server running in $dir"
@@ -381,20 +384,16 @@ cmd_stop() {
     [[ -x "$PG_BIN/pg_ctl" ]] || die "pg_ctl not found in $PG_BIN"
     data="$(cd "$data" && pwd -P)"
     cd "$data"
-    owner="$(stat -c %U "$data")"
-    local -a run=()
-    if ((EUID == 0)) && [[ "$owner" != root ]]; then
-        run=(runuser -u "$owner" --)
-    fi
+    set_data_owner_run "$data"
     local status=0
-    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 || status=$?
+    "${DATA_OWNER_RUN[@]}" "$PG_BIN/pg_ctl" -D "$data" status >/dev/null 2>&1 || status=$?
     if ((status == 3)); then
         # A stale postmaster.pid from a killed server: nothing to stop.
         log "no server running in $dir"
         return 0
     fi
     log "stopping server in $dir"
-    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -m immediate -w -t 60 stop >&2
+    "${DATA_OWNER_RUN[@]}" "$PG_BIN/pg_ctl" -D "$data" -m immediate -w -t 60 stop >&2
 }
 
 cmd_seed() {
@@ -437,29 +436,14 @@ cmd_standby() {
     require_pg_bin
     [[ -x "$PG_BIN/pg_basebackup" ]] || die "pg_basebackup not found in $PG_BIN (run tests/services/install.sh)"
     load_connection_env "$primary_dir"
-    if [[ -e "$dir" ]]; then
-        [[ -d "$dir" ]] || die "$dir exists and is not a directory"
-        [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty"
-    fi
-    mkdir -p "$dir"
-    dir="$(cd "$dir" && pwd -P)"
-    [[ "$dir" != *"'"* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
-    ((${#dir} <= 92)) || die "directory path too long for a unix socket (max 92 chars): $dir"
-
-    local data="$dir/data" logfile="$dir/server.log"
-    START_DIR="$dir"
-    trap on_start_exit EXIT
-    ensure_os_user
-    chmod 700 "$dir"
-    if ((EUID == 0)); then
-        chown "$OS_USER:" "$dir"
-    fi
-    cd "$dir"
+    make_cluster_dir "$dir"
+    dir="$START_DIR"
+    local data="$dir/data"
 
     # A role of its own per standby, so that making another standby never changes this one's password.
     local role password primary_port="$PGPORT" superuser_password="$PGPASSWORD"
-    role="replication_$(random_password | tr 'A-Z' 'a-z' | cut -c1-8)"
-    password="$(random_password)"
+    role="replication_$(random_password 24 | tr 'A-Z' 'a-z' | cut -c1-8)"
+    password="$(random_password 24)"
     log "creating replication role $role on the primary (port $primary_port)"
     printf 'CREATE ROLE :"role" WITH REPLICATION LOGIN PASSWORD :'"'"'password'"'"';\n' |
         run_psql postgres -v role="$role" -v password="$password" >&2
@@ -473,31 +457,9 @@ cmd_standby() {
             die "pg_basebackup failed"
         }
 
-    local attempt port offset
-    for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
-        port="$(free_port)"
-        # The copied settings name the primary's port and socket directory: this standby gets its own.
-        as_owner sed -i -e "s/^port = .*/port = $port/" -e "s|^unix_socket_directories = .*|unix_socket_directories = '$dir'|" \
-            "$data/postgresql.auto.conf"
-        grep -q '^hot_standby = on' "$data/postgresql.auto.conf" ||
-            printf 'hot_standby = on\n' | as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
-        offset=0
-        [[ ! -e "$logfile" ]] || offset=$(stat -c %s "$logfile")
-        log "starting standby on 127.0.0.1:$port (attempt $attempt)"
-        STARTED_SERVER=1
-        if as_owner "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$logfile" start >&2; then
-            break
-        fi
-        STARTED_SERVER=0
-        if tail -c +"$((offset + 1))" "$logfile" | grep -q 'could not bind\|Address already in use'; then
-            log "port $port was taken, retrying"
-            continue
-        fi
-        die "pg_ctl start failed"
-    done
-    ((STARTED_SERVER)) || die "no free port found after $PORT_ATTEMPTS attempts"
+    start_on_free_port standby write_standby_settings "$dir"
     # The clone has the primary's superuser and password.
-    write_connection_env "$dir" "$port" "$superuser_password"
+    write_connection_env "$dir" "$SERVER_PORT" "$superuser_password"
 }
 
 main() {

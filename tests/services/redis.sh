@@ -12,40 +12,13 @@
 # Packages come from tests/services/install.sh.
 set -euo pipefail
 
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+readonly SCRIPT_DIR
+readonly SCRIPT_NAME=redis.sh USAGE_LINES=3,11
+# shellcheck source=tests/services/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 readonly PORT_ATTEMPTS=8
 readonly START_SECONDS=20
-
-log() { printf 'redis.sh: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-
-usage() {
-    sed -n '3,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-random_password() {
-    local pw=''
-    while ((${#pw} < 32)); do
-        pw+=$(head -c 512 /dev/urandom | LC_ALL=C tr -dc 'A-Za-z0-9')
-    done
-    printf '%s' "${pw:0:32}"
-}
-
-free_port() {
-    # Let the kernel pick a free port; redis-server's own bind is still the real check (see start).
-    if command -v python3 >/dev/null; then
-        python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-    else
-        printf '%d\n' $((20000 + RANDOM % 20000))
-    fi
-}
 
 # PING through redis-cli; the password travels in the environment (REDISCLI_AUTH), never in arguments.
 ping() {
@@ -59,11 +32,7 @@ answers() {
 }
 
 is_running() {
-    local pidfile="$1" pid
-    [[ -s "$pidfile" ]] || return 1
-    pid="$(<"$pidfile")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-        [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server* ]]
+    running_pid "$1" redis-server >/dev/null
 }
 
 cmd_start() {
@@ -85,18 +54,13 @@ cmd_start() {
     [[ -n "$dir" ]] || usage
     command -v redis-server >/dev/null || die "redis-server not found (run tests/services/install.sh)"
     command -v redis-cli >/dev/null || die "redis-cli not found (run tests/services/install.sh)"
-    if [[ -e "$dir" ]]; then
-        [[ -d "$dir" ]] || die "$dir exists and is not a directory"
-        [[ -z "$(ls -A "$dir")" ]] || die "$dir is not empty"
-    fi
-    mkdir -p "$dir"
-    dir="$(cd "$dir" && pwd -P)"
+    dir="$(new_directory "$dir")"
     [[ "$dir" != *'"'* && "$dir" != *$'\n'* ]] || die "directory path must not contain quotes or newlines"
     # The config file holds the password: keep the whole directory private.
     chmod 700 "$dir"
 
     local password=""
-    ((with_password == 0)) || password="$(random_password)"
+    ((with_password == 0)) || password="$(random_password 32)"
     local pidfile="$dir/redis.pid" logfile="$dir/redis.log" conf="$dir/redis.conf"
     local attempt port waited
     for ((attempt = 1; attempt <= PORT_ATTEMPTS; attempt++)); do
@@ -135,7 +99,10 @@ EOF
             sleep 0.1
         done
         if answers "$port" "$password" "$pidfile"; then
-            write_connection_env "$dir" "$port" "$password" "$pidfile"
+            publish_connection_env "$dir" "REDIS_HOST=127.0.0.1
+REDIS_PORT=$port
+REDIS_PASSWORD=$password
+REDIS_PIDFILE=$pidfile"
             return 0
         fi
         if grep -q 'Address already in use\|Could not create server TCP' "$logfile" 2>/dev/null; then
@@ -150,38 +117,15 @@ EOF
     die "no free port found after $PORT_ATTEMPTS attempts"
 }
 
-# Writes <dir>/connection.env (private: it may hold the password) and prints it.
-write_connection_env() {
-    local dir="$1" port="$2" password="$3" pidfile="$4" env_text
-    env_text="REDIS_HOST=127.0.0.1
-REDIS_PORT=$port
-REDIS_PASSWORD=$password
-REDIS_PIDFILE=$pidfile"
-    (
-        umask 077
-        printf '%s\n' "$env_text" >"$dir/connection.env.tmp"
-    )
-    mv "$dir/connection.env.tmp" "$dir/connection.env"
-    printf '%s\n' "$env_text"
-}
-
 cmd_stop() {
     (($# == 1)) || usage
-    local dir="$1" pidfile pid i
-    pidfile="$dir/redis.pid"
-    if ! is_running "$pidfile"; then
+    local dir="$1" pid
+    if ! pid="$(running_pid "$dir/redis.pid" redis-server)"; then
         log "no server running in $dir"
         return 0
     fi
-    pid="$(<"$pidfile")"
     log "stopping redis-server $pid in $dir"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "redis-server $pid did not stop within 10 s: killing it"
-    kill -KILL "$pid" 2>/dev/null || true
+    stop_process "$pid" 10 redis-server
 }
 
 main() {

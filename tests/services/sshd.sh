@@ -12,46 +12,18 @@
 # with that user's shell, and writes its log to <dir>/sshd.log. stdout carries only connection.env lines.
 set -euo pipefail
 
-log() { printf 'sshd.sh: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '3,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-listening() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {
-    local port
-    for _ in $(seq 50); do
-        port=$((20000 + RANDOM % 40000))
-        listening "$port" || {
-            printf '%s' "$port"
-            return 0
-        }
-    done
-    die "no free port found"
-}
-
-running_pid() {
-    local pidfile="$1/sshd.pid" pid
-    [[ -s "$pidfile" ]] || return 1
-    pid="$(cat "$pidfile")"
-    kill -0 "$pid" 2>/dev/null || return 1
-    printf '%s' "$pid"
-}
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+readonly SCRIPT_DIR
+readonly SCRIPT_NAME=sshd.sh USAGE_LINES=3,12
+# shellcheck source=tests/services/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 start() {
     local dir="$1" port="${2:-}"
     command -v /usr/sbin/sshd >/dev/null || die "/usr/sbin/sshd not found (run tests/services/install.sh)"
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd -P)"
-    if pid="$(running_pid "$dir")"; then
+    if pid="$(running_pid "$dir/sshd.pid")"; then
         log "sshd already running in $dir (pid $pid)"
         cat "$dir/connection.env"
         return 0
@@ -84,24 +56,16 @@ CONF
         sleep 0.05
     done
     listening "$port" || die "sshd did not listen on 127.0.0.1:$port (see $dir/sshd.log)"
-    cat >"$dir/connection.env" <<ENV
-SSH_HOST=127.0.0.1
+    publish_connection_env "$dir" "SSH_HOST=127.0.0.1
 SSH_PORT=$port
 SSH_USER=$(id -un)
-SSH_KEY_FILE=$dir/client_key
-ENV
-    cat "$dir/connection.env"
+SSH_KEY_FILE=$dir/client_key"
 }
 
 stop() {
     local dir="$1" pid
-    pid="$(running_pid "$dir")" || return 0
-    kill "$pid"
-    for _ in $(seq 100); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    kill -9 "$pid" 2>/dev/null || true
+    pid="$(running_pid "$dir/sshd.pid")" || return 0
+    stop_process "$pid" 5 sshd
 }
 
 rekey() {

@@ -18,20 +18,9 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly SCRIPT_DIR
-
-log() { printf 'supervisor.sh: %s\n' "$*" >&2; }
-die() {
-    log "error: $*"
-    exit 1
-}
-usage() {
-    sed -n '5,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+readonly SCRIPT_NAME=supervisor.sh USAGE_LINES=5,17
+# shellcheck source=tests/services/lib.sh
+source "$SCRIPT_DIR/lib.sh"
 
 start() {
     local dir="$1"
@@ -112,12 +101,9 @@ CONF
     local attempt
     for attempt in $(seq 1 100); do
         if supervisorctl -c "$dir/supervisord.conf" pid >/dev/null 2>&1; then
-            {
-                printf 'SUPERVISOR_URL=http://127.0.0.1:%s/RPC2\n' "$port"
-                printf 'SUPERVISOR_SOCKET=%s\n' "$dir/supervisor.sock"
-                printf 'SUPERVISOR_PID=%s\n' "$(cat "$dir/supervisord.pid")"
-            } >"$dir/connection.env"
-            cat "$dir/connection.env"
+            publish_connection_env "$dir" "SUPERVISOR_URL=http://127.0.0.1:$port/RPC2
+SUPERVISOR_SOCKET=$dir/supervisor.sock
+SUPERVISOR_PID=$(<"$dir/supervisord.pid")"
             return 0
         fi
         sleep 0.1
@@ -129,20 +115,9 @@ CONF
 
 stop() {
     local dir="$1" pid
-    [[ -f "$dir/supervisord.pid" ]] || return 0
-    pid="$(cat "$dir/supervisord.pid")"
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid="$(running_pid "$dir/supervisord.pid")"; then
         # SIGTERM: supervisord stops its workers (each within its stopwaitsecs) and exits.
-        kill -TERM "$pid"
-        local attempt
-        for attempt in $(seq 1 300); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "supervisord $pid still runs after 30 s; killing it"
-            kill -KILL "$pid"
-        fi
+        stop_process "$pid" 30 supervisord
     fi
     rm -f "$dir/supervisord.pid"
 }
