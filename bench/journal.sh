@@ -21,7 +21,7 @@ export LC_ALL=C
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
-readonly SCRIPT_NAME=journal USAGE_LINES=16,17
+readonly SCRIPT_NAME=journal USAGE_LINES=15,16
 # shellcheck source=bench/lib.sh
 source "$repo_root/bench/lib.sh"
 readonly SCRIPT="$repo_root/bench/journal-once.ps1"

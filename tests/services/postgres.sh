@@ -139,7 +139,8 @@ log_size() {
 
 # Whether the server's <log>, past <offset> bytes, says that its port was taken.
 port_taken_since() {
-    tail -c +"$(($2 + 1))" "$1" | grep -q 'could not bind\|Address already in use'
+    # grep without -q reads to the end: under pipefail, tail killed by SIGPIPE would read as "not taken".
+    tail -c +"$(($2 + 1))" "$1" | grep 'could not bind\|Address already in use' >/dev/null
 }
 
 # Sets DATA_OWNER_RUN to what runs a program as the owner of <data>, the cluster of an earlier start (made by

@@ -18,7 +18,7 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly SCRIPT_DIR
-readonly SCRIPT_NAME=supervisor.sh USAGE_LINES=5,17
+readonly SCRIPT_NAME=supervisor.sh USAGE_LINES=5,16
 # shellcheck source=tests/services/lib.sh
 source "$SCRIPT_DIR/lib.sh"
 
