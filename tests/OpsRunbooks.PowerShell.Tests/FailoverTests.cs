@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using OpsRunbooks.TestSupport;
 using Xunit;
 
@@ -165,19 +166,8 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
     public async Task PlannedSwitchoverAndPromotionAreRefusedWhileTheStandbyIsMoreThanTheThresholdBehind()
     {
         using var environment = new FailoverEnvironment(Pair);
-        await Pair.Standby.QueryAsync("SELECT pg_wal_replay_pause()", "postgres");
-        try
+        await using (await Pair.FallBehindAsync(1024 * 1024))
         {
-            // About 4 MB of WAL that the standby receives but does not replay.
-            await Pair.Primary.QueryAsync("CREATE TABLE lag_filler AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 30000) AS g", "postgres");
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (long.Parse(await Pair.Primary.QueryAsync("SELECT coalesce(min(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) FROM pg_stat_replication", "postgres")) <= 1024 * 1024
-                   || long.Parse(await Pair.Standby.QueryAsync("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())", "postgres")) <= 1024 * 1024)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the standby did not fall 1 MB behind");
-                await Task.Delay(100);
-            }
-
             var switchover = _session.InvokeFile(Failover.SwitchoverRunbook, environment.RunbookParameters());
             var error = switchover.SingleError();
             Assert.StartsWith("SwitchoverLagTooHigh", error.FullyQualifiedErrorId);
@@ -189,11 +179,87 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
             Assert.StartsWith("PromotionLagTooHigh", Assert.Single(promotion.Errors).FullyQualifiedErrorId);
             Assert.True(await Failover.InRecoveryAsync(Pair.Standby));
         }
-        finally
+    }
+
+    private const long MiB = 1024 * 1024;
+
+    /// <summary>
+    /// Test-PostgresHealth with these parameters. The pair's servers have read little since they started, much of it
+    /// from disk, so their cache hit ratio says nothing and is held to no minimum here.
+    /// </summary>
+    private HealthView Health(string parameters, params object?[] arguments) =>
+        new(_session.Invoke("Test-PostgresHealth -MinimumCacheHitPercent 0 " + parameters, arguments).EnsureSuccess().Output.Single());
+
+    /// <summary>How Test-PostgresHealth names the pair's standby on the primary: its application_name and address.</summary>
+    private async Task<string> StandbyNameAsync() =>
+        await Pair.Primary.QueryAsync("SELECT application_name || ' ' || host(client_addr) FROM pg_stat_replication", "postgres");
+
+    [Fact]
+    public async Task HealthOnThePrimaryListsTheCaughtUpStandbyWithItsLagAndIsHealthy()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        // The primary learns what the standby replayed from the standby's next status message, at most 10 s later.
+        var written = await Pair.Primary.QueryAsync("SELECT pg_current_wal_lsn()", "postgres");
+        await Eventually.WaitForAsync(async () => await Pair.Primary.QueryAsync($"SELECT count(*) FROM pg_stat_replication WHERE replay_lsn >= '{written}'", "postgres") == "1",
+            "the primary to see the standby replay its last write", TimeSpan.FromSeconds(30));
+
+        var health = Health("@primary");
+        Assert.True(health.Status == "Healthy" && health.Reason.StartsWith("PostgreSQL 15.", StringComparison.Ordinal) && health.Reason.Contains(" primary, ", StringComparison.Ordinal),
+            health.ToString());
+        Assert.Equal(false, health.Measured["InRecovery"]);
+        Assert.Equal(1, Convert.ToInt32(health.Measured["Standbys"]));
+        Assert.InRange(Convert.ToInt64(health.Measured[$"LagBytes[{await StandbyNameAsync()}]"]), 0, MiB - 1);
+    }
+
+    [Fact]
+    public async Task HealthOnBothIsDegradedOrUnhealthyByTheLagThresholdsWhileTheStandbyDoesNotReplay()
+    {
+        var name = await StandbyNameAsync();
+        await using (await Pair.FallBehindAsync(MiB))
         {
-            await Pair.Standby.QueryAsync("SELECT pg_wal_replay_resume()", "postgres");
-            await Pair.Primary.QueryAsync("DROP TABLE IF EXISTS lag_filler", "postgres");
+            var seen = long.Parse(await Pair.Primary.QueryAsync("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) FROM pg_stat_replication", "postgres"));
+
+            var degraded = Health("@primary");
+            var lag = Convert.ToInt64(degraded.Measured[$"LagBytes[{name}]"]);
+            // Replay stands still while the primary's position only moves on: in bytes, the lag is at least what was seen.
+            Assert.InRange(lag, seen, 100 * MiB - 1);
+            var lagText = (lag / (double)MiB).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(degraded.Status == "Degraded"
+                && degraded.Reason.Contains($"standby {name} (streaming) replays {lagText} MiB behind the primary (Degraded from 1 MiB)", StringComparison.Ordinal),
+                degraded.ToString());
+
+            var unhealthy = Health("@primary -UnhealthyLagBytes $args[0]", 2 * MiB);
+            Assert.True(unhealthy.Status == "Unhealthy" && Regex.IsMatch(unhealthy.Reason, $@"standby {Regex.Escape(name)} \(streaming\) replays [0-9.]+ MiB behind the primary \(Unhealthy from 2 MiB\)"),
+                unhealthy.ToString());
+            Assert.Equal("Healthy", Health("@primary -DegradedLagBytes $args[0] -UnhealthyLagBytes $args[0]", 100 * MiB).Status);
+
+            var standby = Health("@standby");
+            Assert.Equal(true, standby.Measured["InRecovery"]);
+            Assert.Equal("streaming", standby.Measured["WalReceiver"]);
+            var unreplayed = Convert.ToInt64(standby.Measured["ReplayLagBytes"]);
+            Assert.InRange(unreplayed, MiB + 1, 100 * MiB - 1);
+            var unreplayedText = (unreplayed / (double)MiB).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(standby.Status == "Degraded"
+                && standby.Reason.Contains($"this standby has received {unreplayedText} MiB of WAL it has not replayed (Degraded from 1 MiB)", StringComparison.Ordinal),
+                standby.ToString());
         }
+    }
+
+    [Fact]
+    public async Task HealthOnTheStandbySaysItIsInRecoveryAndStreamsCaughtUp()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        using var environment = new FailoverEnvironment(Pair);
+
+        var health = Health("-Environment (Get-OpsEnvironment failover -Path $args[0]) -DatabaseServer standby", environment.Directory);
+        Assert.Equal($"standby ({Pair.Standby.Host}:{Pair.Standby.Port})", health.Target);
+        Assert.True(health.Status == "Healthy" && health.Reason.StartsWith("PostgreSQL 15.", StringComparison.Ordinal) && health.Reason.Contains(" standby, ", StringComparison.Ordinal),
+            health.ToString());
+        Assert.Equal(true, health.Measured["InRecovery"]);
+        Assert.Equal("streaming", health.Measured["WalReceiver"]);
+        Assert.InRange(Convert.ToInt64(health.Measured["ReplayLagBytes"]), 0, MiB - 1);
+        Assert.InRange(Convert.ToDouble(health.Measured["SecondsSinceReplay"]), 0, 60);
+        Assert.False(health.Measured.Contains("Standbys"), "a standby lists no standbys of its own");
     }
 
     [Fact]

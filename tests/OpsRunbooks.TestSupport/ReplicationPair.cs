@@ -54,6 +54,43 @@ public sealed class ReplicationPair : IAsyncDisposable
         return value;
     }
 
+    /// <summary>
+    /// Pauses the standby's replay and writes about 4 MiB of WAL on the primary, then waits until both the primary's
+    /// view (pg_stat_replication) and the standby's own put it more than <paramref name="bytes"/> behind. Disposing the
+    /// result resumes replay, drops what was written and waits until the standby has caught up again.
+    /// </summary>
+    public async Task<IAsyncDisposable> FallBehindAsync(long bytes)
+    {
+        var behind = new Behind(this);
+        await Standby.QueryAsync("SELECT pg_wal_replay_pause()", "postgres");
+        try
+        {
+            await Primary.QueryAsync($"CREATE TABLE {Behind.Filler} AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 30000) AS g", "postgres");
+            await Eventually.WaitForAsync(async () =>
+                    long.Parse(await Primary.QueryAsync("SELECT coalesce(min(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0) FROM pg_stat_replication", "postgres")) > bytes
+                    && long.Parse(await Standby.QueryAsync("SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())", "postgres")) > bytes,
+                $"the standby to fall {bytes} bytes behind", TimeSpan.FromSeconds(30));
+            return behind;
+        }
+        catch
+        {
+            await behind.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class Behind(ReplicationPair pair) : IAsyncDisposable
+    {
+        public const string Filler = "lag_filler";
+
+        public async ValueTask DisposeAsync()
+        {
+            await pair.Standby.QueryAsync("SELECT pg_wal_replay_resume()", "postgres");
+            await pair.Primary.QueryAsync($"DROP TABLE IF EXISTS {Filler}", "postgres");
+            await pair.WriteAndWaitForReplayAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Standby.DisposeAsync();
