@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Data;
 using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
@@ -10,12 +12,30 @@ namespace OpsRunbooks.Journal;
 /// operation_type, status ('success', 'failure', 'cancelled'), details (the figures as jsonb) and created_at,
 /// plus a column for each other field of an entry (figures again as json, which keeps their order; jsonb sorts keys). Created when missing; a table that exists with only the
 /// seeds' columns gets ours added.
+/// <para>
+/// Sessions come from one pool per server, database and login for the whole process, so an entry costs one
+/// insert on a session already open, not a login (see <see cref="DataSource"/>). Whether the table exists is
+/// never remembered: the insert is tried first and the table made only when the server says it is missing, which
+/// costs nothing when it is there and recreates a table that was dropped meanwhile.
+/// </para>
 /// </summary>
 public sealed partial class PostgresJournalTable
 {
     public const string DefaultTable = "operation_logs";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    // By connection string, so that every PostgresJournalTable of one server, database and login (one is made per
+    // entry) shares a pool; the data sources live as long as the process.
+    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new();
+
+    // Idle sessions end with a goodbye when the process does, instead of an "unexpected EOF" in the server's log.
+    static PostgresJournalTable() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var dataSource in DataSources.Values)
+            dataSource.Dispose();
+    };
+
     private readonly PostgresTarget _target;
     private readonly string _table;
 
@@ -48,18 +68,22 @@ public sealed partial class PostgresJournalTable
         timeout.CancelAfter(Timeout);
         try
         {
-            await using var connection = await PostgresConnector.OpenAsync(_target, timeout.Token).ConfigureAwait(false);
-            try
+            var (connection, _) = await StartAsync(async (connection, token) =>
             {
-                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn
-                                              or PostgresErrorCodes.InvalidColumnReference)
-            {
-                // The first entry on this table: create it, or add our columns to the seeds' table, then insert again.
-                await EnsureTableAsync(connection, timeout.Token).ConfigureAwait(false);
-                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
-            }
+                try
+                {
+                    await InsertAsync(connection, entry, token).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn
+                                                  or PostgresErrorCodes.InvalidColumnReference)
+                {
+                    // The first entry on this table: create it, or add our columns to the seeds' table, then insert again.
+                    await EnsureTableAsync(connection, token).ConfigureAwait(false);
+                    await InsertAsync(connection, entry, token).ConfigureAwait(false);
+                }
+                return true;
+            }, timeout.Token).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -69,6 +93,50 @@ public sealed partial class PostgresJournalTable
         catch (Exception e) when (PostgresConnector.IsPostgresFailure(e))
         {
             throw PostgresConnector.Failure(e, _target);
+        }
+    }
+
+    /// <summary>
+    /// The pool of this table's server, database and login. Its sessions stay open for a minute after their last
+    /// use (so a run that records many entries logs in once) and are at most four, for the log is a side line of
+    /// the server's work; the connect timeout is the entry's.
+    /// </summary>
+    private NpgsqlDataSource DataSource()
+    {
+        var settings = PostgresConnector.ConnectionSettings(_target);
+        settings.ApplicationName = "OpsRunbooks journal";
+        settings.Pooling = true;
+        settings.MaxPoolSize = 4;
+        settings.ConnectionIdleLifetime = 60;
+        settings.Timeout = (int)Timeout.TotalSeconds;
+        return DataSources.GetOrAdd(settings.ConnectionString, NpgsqlDataSource.Create);
+    }
+
+    /// <summary>
+    /// Opens a session of the pool and runs <paramref name="work"/> on it; returns the session, still open, and
+    /// what the work returned. A pooled session that the server ended while it sat idle (a restart, an idle
+    /// timeout, pg_terminate_backend) fails on its first use, which the pool cannot foresee: then the pool's idle
+    /// sessions, as stale, are dropped and the work runs once more on a new one. The entry's id makes a second
+    /// insert of it harmless.
+    /// </summary>
+    private async Task<(NpgsqlConnection Connection, T Result)> StartAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken)
+    {
+        var dataSource = DataSource();
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = await PostgresConnector.OpenAsync(dataSource, _target, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return (connection, await work(connection, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                var sessionEnded = attempt == 1 && connection.State != ConnectionState.Open && PostgresConnector.IsPostgresFailure(e);
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (!sessionEnded) throw;
+                dataSource.Clear();
+            }
         }
     }
 

@@ -44,6 +44,62 @@ public sealed class PostgresJournalTableTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task EntriesOneAfterAnotherShareOneSessionThatStaysOpen()
+    {
+        await Table().AppendAsync(JournalFileTests.Entry("first", DateTime.UtcNow), CancellationToken.None);
+        var sessions = await JournalSessionsAsync();
+
+        for (var i = 0; i < 5; i++)
+            await Table().AppendAsync(JournalFileTests.Entry($"next{i}", DateTime.UtcNow), CancellationToken.None);
+
+        Assert.Single(sessions);
+        Assert.Equal(sessions, await JournalSessionsAsync());
+        Assert.Equal("6", await services.Postgres.QueryAsync($"SELECT count(*) FROM {_table}", "postgres"));
+    }
+
+    [Fact]
+    [Trait("Category", "Fault")]
+    public async Task AnEntryAfterTheServerEndedThePooledSessionStillLands()
+    {
+        var first = JournalFileTests.Entry("before", DateTime.UtcNow);
+        await Table().AppendAsync(first, CancellationToken.None);
+        // As a restart or an idle timeout would: the session sits idle in the pool, its socket closed by the server.
+        Assert.Equal("t", await services.Postgres.QueryAsync(
+            $"SELECT bool_and(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity WHERE application_name = '{JournalApplication}'", "postgres"));
+
+        var second = JournalFileTests.Entry("after", DateTime.UtcNow);
+        await Table().AppendAsync(second, CancellationToken.None);
+
+        Assert.Equal($"{first.Id}\n{second.Id}", await services.Postgres.QueryAsync($"SELECT entry_id FROM {_table} ORDER BY id", "postgres"));
+    }
+
+    [Fact]
+    public async Task AnEntryAfterTheTableWasDroppedMakesItAgain()
+    {
+        await Table().AppendAsync(JournalFileTests.Entry("before", DateTime.UtcNow), CancellationToken.None);
+        await services.Postgres.QueryAsync($"DROP TABLE {_table}", "postgres");
+
+        var after = JournalFileTests.Entry("after", DateTime.UtcNow);
+        await Table().AppendAsync(after, CancellationToken.None);
+
+        Assert.Equal(after.Id, Assert.Single(await ReadAsync(Table())).Id);
+    }
+
+    [Fact]
+    [Trait("Category", "Fault")]
+    public async Task AServerThatIsDownFailsEachEntryAtOnce()
+    {
+        var down = new PostgresJournalTable(new PostgresTarget("127.0.0.1", TestHttpListener.FreePort(), "postgres", new NetworkCredential("nobody", "x")), _table);
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<OpsException>(() => down.AppendAsync(JournalFileTests.Entry("lost", DateTime.UtcNow), CancellationToken.None));
+            Assert.Equal(PostgresErrorIds.ConnectionFailed, error.ErrorId);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"attempt {attempt} took {clock.Elapsed}");
+        }
+    }
+
+    [Fact]
     public void ATableNameThatIsNotAnIdentifierIsRefused()
     {
         var error = Assert.Throws<OpsException>(() => Table("logs; DROP TABLE x"));
@@ -57,4 +113,11 @@ public sealed class PostgresJournalTableTests(ServicesFixture services)
             entries.Add(entry);
         return entries;
     }
+
+    private const string JournalApplication = "OpsRunbooks journal";
+
+    /// <summary>The server's sessions of the journal's pool, by process id.</summary>
+    private async Task<string[]> JournalSessionsAsync() =>
+        (await services.Postgres.QueryAsync($"SELECT pid FROM pg_stat_activity WHERE application_name = '{JournalApplication}' ORDER BY pid", "postgres"))
+        .Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
