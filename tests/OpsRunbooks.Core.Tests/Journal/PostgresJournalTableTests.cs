@@ -100,16 +100,37 @@ public sealed class PostgresJournalTableTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task TheServerFiltersNewestFirstAndStopsAtFirst()
+    {
+        var start = new DateTime(2026, 3, 1, 12, 0, 0, DateTimeKind.Utc);
+        var outcomes = new[] { OperationOutcome.Succeeded, OperationOutcome.Failed, OperationOutcome.Cancelled };
+        var written = Enumerable.Range(0, 12).Select(i => JournalFileTests.Entry($"db{i} on host{i % 3}", start.AddMinutes(i), outcomes[i % 3])).ToList();
+        foreach (var entry in written)
+            await Table().AppendAsync(entry, CancellationToken.None);
+        List<string> Targets(IEnumerable<OperationLogEntry> entries) => entries.Select(e => e.Target.Split(' ')[0]).ToList();
+
+        Assert.Equal(Targets(written.AsEnumerable().Reverse()), Targets(await ReadAsync(Table())));
+        Assert.Equal(["db10", "db7", "db4"], Targets(await ReadAsync(Table(), new OperationLogQuery
+        {
+            Outcomes = [OperationOutcome.Failed], Target = "^DB.* ON HOST1$", Operations = ["^nothing$", "^database"], First = 3,
+        })));
+        // Times in the table are to the microsecond; one tick past an entry's finish is after it.
+        Assert.Equal(["db11", "db10", "db9"], Targets(await ReadAsync(Table(), new OperationLogQuery { Since = written[9].FinishedAt })));
+        Assert.Equal(["db11", "db10"], Targets(await ReadAsync(Table(), new OperationLogQuery { Since = written[9].FinishedAt.AddTicks(1) })));
+        Assert.Empty(await ReadAsync(Table(), new OperationLogQuery { Outcomes = [] }));
+    }
+
+    [Fact]
     public void ATableNameThatIsNotAnIdentifierIsRefused()
     {
         var error = Assert.Throws<OpsException>(() => Table("logs; DROP TABLE x"));
         Assert.Equal(JournalErrorIds.JournalTableNameInvalid, error.ErrorId);
     }
 
-    private static async Task<List<OperationLogEntry>> ReadAsync(PostgresJournalTable table)
+    private static async Task<List<OperationLogEntry>> ReadAsync(PostgresJournalTable table, OperationLogQuery? query = null)
     {
         var entries = new List<OperationLogEntry>();
-        await foreach (var entry in table.ReadNewestFirstAsync(null, CancellationToken.None))
+        await foreach (var entry in table.ReadNewestFirstAsync(query ?? new OperationLogQuery(), CancellationToken.None))
             entries.Add(entry);
         return entries;
     }
