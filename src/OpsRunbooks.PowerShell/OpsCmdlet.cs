@@ -80,6 +80,25 @@ public abstract class OpsCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Core results as they arrive, awaited on the pipeline thread with the token Ctrl+C cancels, so the pipeline
+    /// takes each at once and a downstream Select-Object -First ends the reading. Only for work that posts
+    /// nothing: no pump runs meanwhile.
+    /// </summary>
+    protected IEnumerable<T> Stream<T>(Func<CancellationToken, IAsyncEnumerable<T>> work)
+    {
+        var results = work(_stopping.Token).GetAsyncEnumerator(_stopping.Token);
+        try
+        {
+            while (results.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                yield return results.Current;
+        }
+        finally
+        {
+            results.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     protected void Run(Func<CancellationToken, Task> work) =>
         Run<bool>(async token =>
         {

@@ -106,6 +106,71 @@ public sealed class JournalTests(ServicesFixture services) : IAsyncLifetime
     }
 
     [Fact]
+    public void TheTableGivesTheEntriesTheFileGivesForEachFilter()
+    {
+        _context = new BackupTestContext(services);
+        var session = _context.Session;
+        using var environment = NewEnvironment($"@{{ Path = 'operations.jsonl'; DatabaseServer = 'primary'; Database = 'postgres'; Table = '{_table}' }}");
+        session.SetVariable("environment", environment.Directory);
+        session.Invoke("$test = Get-OpsEnvironment test -Path $environment").EnsureSuccess();
+        (string Operation, string Target, string Outcome)[] written =
+        [
+            ("DatabaseBackup", "orders on db1:5432", "Succeeded"),
+            ("DatabaseBackup", "Orders_archive on db1:5432", "Failed"),
+            ("BackupRemoval", "backup [2026].v1", "Succeeded"),
+            ("DatabaseRestore", "a*b?c `tick` on db2", "Cancelled"),
+            ("RestoreTest", "orders.copy on 10.0.0.1:5432", "Succeeded"),
+            ("WorkerScale", "queue|jobs (x+y)^2 $end \\n", "Failed"),
+            ("databasebackup", "ORDERS on db3", "Succeeded"),
+            ("LeftoverRemoval", "db-1 café", "Cancelled"),
+        ];
+        var finished = written.Select(e => (DateTime)session.Invoke("(Write-OperationLog -Environment $test $args[0] $args[1] -Outcome $args[2] -PassThru).FinishedAt",
+            e.Operation, e.Target, e.Outcome).EnsureSuccess().Output.Single().BaseObject).ToList();
+        // At a microsecond, the table's precision: a finish time between two ticks of one microsecond is the file's alone.
+        session.SetVariable("since", new DateTime(finished[3].Ticks - finished[3].Ticks % TimeSpan.TicksPerMicrosecond, DateTimeKind.Utc));
+
+        (string Filter, int Count)[] filters =
+        [
+            ("", 8),
+            ("-Operation DatabaseBackup", 3),
+            ("-Operation *Backup, Restore*", 4),
+            ("-Operation database?ackup, [L-M]*", 4),
+            ("-Operation DATABASE[A-C]ACKUP -Target 'ORDERS*'", 3),
+            ("-Target 'orders*'", 4),
+            ("-Target '*[0-9]:5432'", 3),
+            ("-Target 'a`*b`?c ``tick``*'", 1),
+            ("-Target 'a*b?c*'", 1),
+            ("-Target '*(x+y)^2 $end \\n'", 1),
+            ("-Target 'backup `[2026`]*'", 1),
+            ("-Target 'backup [[]2026]*'", 1),
+            ("-Target '*[]]*'", 1),
+            ("-Target '*[.|]*'", 3),
+            ("-Target '*CAFÉ'", 1),
+            ("-Target '?b-1*'", 1),
+            ("-Outcome Failed, Cancelled", 4),
+            ("-Since $since", 5),
+            ("-Since $since -Outcome Succeeded -Operation *e* -First 2", 2),
+            ("-First 3", 3),
+        ];
+        foreach (var (filter, count) in filters)
+        {
+            var fromFile = session.Invoke($"Get-OperationLog -Environment $test {filter}").EnsureSuccess().Output.Select(e => (string)e.Properties["Target"].Value).ToList();
+            var fromTable = session.Invoke($"Get-OperationLog -Environment $test -Source Database {filter}").EnsureSuccess().Output.Select(e => (string)e.Properties["Target"].Value).ToList();
+            Assert.True(count == fromFile.Count, $"{filter}: the file gave {fromFile.Count} entries, not {count}: {string.Join(" | ", fromFile)}");
+            Assert.True(fromFile.SequenceEqual(fromTable), $"{filter}: the file gave {string.Join(" | ", fromFile)}; the table {string.Join(" | ", fromTable)}");
+        }
+
+        // Select-Object stops the reading after its entries; the session goes back to the pool for the next entry.
+        var newest = session.Invoke("Get-OperationLog -Environment $test -Source Database | Select-Object -First 2").EnsureSuccess().Output;
+        Assert.Equal(["db-1 café", "ORDERS on db3"], newest.Select(e => (string)e.Properties["Target"].Value));
+        session.Invoke("Write-OperationLog -Environment $test DatabaseBackup last").EnsureSuccess();
+        Assert.Equal("last", session.Invoke("Get-OperationLog -Environment $test -Source Database -First 1").EnsureSuccess().Output.Single().Properties["Target"].Value);
+
+        foreach (var source in new[] { "File", "Database" })
+            Assert.IsType<WildcardPatternException>(session.Invoke($"Get-OperationLog -Environment $test -Source {source} -Target 'backup [2026'").SingleError().Exception);
+    }
+
+    [Fact]
     [Trait("Category", "Fault")]
     public void ASinkOrChannelThatIsDownWarnsAndNeverFailsTheOperation()
     {

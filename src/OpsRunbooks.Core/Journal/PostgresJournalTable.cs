@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Npgsql;
 using NpgsqlTypes;
@@ -10,12 +13,30 @@ namespace OpsRunbooks.Journal;
 /// operation_type, status ('success', 'failure', 'cancelled'), details (the figures as jsonb) and created_at,
 /// plus a column for each other field of an entry (figures again as json, which keeps their order; jsonb sorts keys). Created when missing; a table that exists with only the
 /// seeds' columns gets ours added.
+/// <para>
+/// Sessions come from one pool per server, database and login for the whole process, so an entry costs one
+/// insert on a session already open, not a login (see <see cref="DataSource"/>). Whether the table exists is
+/// never remembered: the insert is tried first and the table made only when the server says it is missing, which
+/// costs nothing when it is there and recreates a table that was dropped meanwhile.
+/// </para>
 /// </summary>
 public sealed partial class PostgresJournalTable
 {
     public const string DefaultTable = "operation_logs";
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    // By connection string, so that every PostgresJournalTable of one server, database and login (one is made per
+    // entry) shares a pool; the data sources live as long as the process.
+    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new();
+
+    // Idle sessions end with a goodbye when the process does, instead of an "unexpected EOF" in the server's log.
+    static PostgresJournalTable() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var dataSource in DataSources.Values)
+            dataSource.Dispose();
+    };
+
     private readonly PostgresTarget _target;
     private readonly string _table;
 
@@ -48,18 +69,22 @@ public sealed partial class PostgresJournalTable
         timeout.CancelAfter(Timeout);
         try
         {
-            await using var connection = await PostgresConnector.OpenAsync(_target, timeout.Token).ConfigureAwait(false);
-            try
+            var (connection, _) = await StartAsync(async (connection, token) =>
             {
-                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn
-                                              or PostgresErrorCodes.InvalidColumnReference)
-            {
-                // The first entry on this table: create it, or add our columns to the seeds' table, then insert again.
-                await EnsureTableAsync(connection, timeout.Token).ConfigureAwait(false);
-                await InsertAsync(connection, entry, timeout.Token).ConfigureAwait(false);
-            }
+                try
+                {
+                    await InsertAsync(connection, entry, token).ConfigureAwait(false);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn
+                                                  or PostgresErrorCodes.InvalidColumnReference)
+                {
+                    // The first entry on this table: create it, or add our columns to the seeds' table, then insert again.
+                    await EnsureTableAsync(connection, token).ConfigureAwait(false);
+                    await InsertAsync(connection, entry, token).ConfigureAwait(false);
+                }
+                return true;
+            }, timeout.Token).ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -69,6 +94,50 @@ public sealed partial class PostgresJournalTable
         catch (Exception e) when (PostgresConnector.IsPostgresFailure(e))
         {
             throw PostgresConnector.Failure(e, _target);
+        }
+    }
+
+    /// <summary>
+    /// The pool of this table's server, database and login. Its sessions stay open for a minute after their last
+    /// use (so a run that records many entries logs in once) and are at most four, for the log is a side line of
+    /// the server's work; the connect timeout is the entry's.
+    /// </summary>
+    private NpgsqlDataSource DataSource()
+    {
+        var settings = PostgresConnector.ConnectionSettings(_target);
+        settings.ApplicationName = "OpsRunbooks journal";
+        settings.Pooling = true;
+        settings.MaxPoolSize = 4;
+        settings.ConnectionIdleLifetime = 60;
+        settings.Timeout = (int)Timeout.TotalSeconds;
+        return DataSources.GetOrAdd(settings.ConnectionString, NpgsqlDataSource.Create);
+    }
+
+    /// <summary>
+    /// Opens a session of the pool and runs <paramref name="work"/> on it; returns the session, still open, and
+    /// what the work returned. A pooled session that the server ended while it sat idle (a restart, an idle
+    /// timeout, pg_terminate_backend) fails on its first use, which the pool cannot foresee: then the pool's idle
+    /// sessions, as stale, are dropped and the work runs once more on a new one. The entry's id makes a second
+    /// insert of it harmless.
+    /// </summary>
+    private async Task<(NpgsqlConnection Connection, T Result)> StartAsync<T>(Func<NpgsqlConnection, CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken)
+    {
+        var dataSource = DataSource();
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = await PostgresConnector.OpenAsync(dataSource, _target, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return (connection, await work(connection, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e)
+            {
+                var sessionEnded = attempt == 1 && connection.State != ConnectionState.Open && PostgresConnector.IsPostgresFailure(e);
+                await connection.DisposeAsync().ConfigureAwait(false);
+                if (!sessionEnded) throw;
+                dataSource.Clear();
+            }
         }
     }
 
@@ -102,43 +171,79 @@ public sealed partial class PostgresJournalTable
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The table's entries newest first, as the file holds them; for reading the log back from the database.</summary>
-    public async IAsyncEnumerable<OperationLogEntry> ReadNewestFirstAsync(int? first,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The table's entries that <paramref name="query"/> asks for, newest first as the file holds them, streamed as
+    /// the server sends them; for reading the log back from the database.
+    /// </summary>
+    public async IAsyncEnumerable<OperationLogEntry> ReadNewestFirstAsync(OperationLogQuery query,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await PostgresConnector.OpenAsync(_target, cancellationToken).ConfigureAwait(false);
-        await using var select = new NpgsqlCommand(
-            $"""
-            SELECT entry_id, operation, target, environment, user_name, host_name, started_at, finished_at, outcome,
-                figures::text, error_id, run_id, message
-            FROM {_table} WHERE entry_id IS NOT NULL ORDER BY finished_at DESC, id DESC
-            """ + (first is null ? "" : $" LIMIT {first.Value}"), connection);
-        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var (connection, reader) = await StartAsync((connection, token) => Select(connection, query).ExecuteReaderAsync(token), cancellationToken)
+            .ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        await using (reader.ConfigureAwait(false))
         {
-            var figures = OperationLogEntryJson.DeserializeFigures(reader.GetString(9));
-            yield return new OperationLogEntry
-            {
-                Id = reader.GetString(0),
-                Operation = reader.GetString(1),
-                Target = reader.GetString(2),
-                Environment = reader.IsDBNull(3) ? null : reader.GetString(3),
-                User = reader.GetString(4),
-                Host = reader.GetString(5),
-                StartedAt = reader.GetDateTime(6),
-                FinishedAt = reader.GetDateTime(7),
-                Outcome = Enum.Parse<OperationOutcome>(reader.GetString(8)),
-                Figures = figures,
-                ErrorId = reader.IsDBNull(10) ? null : reader.GetString(10),
-                RunId = reader.IsDBNull(11) ? null : reader.GetString(11),
-                Message = reader.IsDBNull(12) ? null : reader.GetString(12),
-            };
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                yield return Entry(reader);
         }
     }
 
+    /// <summary>Each criterion is a parameter, null when not given, which the server's plan for these values drops.</summary>
+    private NpgsqlCommand Select(NpgsqlConnection connection, OperationLogQuery query)
+    {
+        var select = new NpgsqlCommand(
+            $"""
+            SELECT entry_id, operation, target, environment, user_name, host_name, started_at, finished_at, outcome,
+                figures::text, error_id, run_id, message
+            FROM {_table}
+            WHERE entry_id IS NOT NULL
+                AND (@since IS NULL OR finished_at >= @since)
+                AND (@outcomes IS NULL OR outcome = ANY (@outcomes))
+                AND (@operations IS NULL OR operation ~* ANY (@operations))
+                AND (@target IS NULL OR target ~* @target)
+            ORDER BY finished_at DESC, id DESC
+            LIMIT @first
+            """, connection);
+        select.Parameters.Add(new NpgsqlParameter("since", NpgsqlDbType.TimestampTz) { Value = query.Since is { } since ? ToMicroseconds(since) : DBNull.Value });
+        select.Parameters.Add(new NpgsqlParameter("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Text)
+            { Value = query.Outcomes is { } outcomes ? outcomes.Select(o => o.ToString()).ToArray() : DBNull.Value });
+        select.Parameters.Add(new NpgsqlParameter("operations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = (object?)query.Operations?.ToArray() ?? DBNull.Value });
+        select.Parameters.Add(new NpgsqlParameter("target", NpgsqlDbType.Text) { Value = (object?)query.Target ?? DBNull.Value });
+        select.Parameters.Add(new NpgsqlParameter("first", NpgsqlDbType.Integer) { Value = (object?)query.First ?? DBNull.Value });
+        return select;
+    }
+
+    /// <summary>
+    /// <paramref name="since"/> rounded up to the microsecond, PostgreSQL's precision, which the finish times in the
+    /// table have: a time in the table is at or after it exactly when it is at or after the unrounded time.
+    /// </summary>
+    private static DateTime ToMicroseconds(DateTime since)
+    {
+        var ticksPastMicrosecond = since.Ticks % TimeSpan.TicksPerMicrosecond;
+        return DateTime.SpecifyKind(ticksPastMicrosecond == 0 ? since : since.AddTicks(TimeSpan.TicksPerMicrosecond - ticksPastMicrosecond), DateTimeKind.Utc);
+    }
+
+    private static OperationLogEntry Entry(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Operation = reader.GetString(1),
+        Target = reader.GetString(2),
+        Environment = reader.IsDBNull(3) ? null : reader.GetString(3),
+        User = reader.GetString(4),
+        Host = reader.GetString(5),
+        StartedAt = reader.GetDateTime(6),
+        FinishedAt = reader.GetDateTime(7),
+        Outcome = Enum.Parse<OperationOutcome>(reader.GetString(8)),
+        Figures = OperationLogEntryJson.DeserializeFigures(reader.GetString(9)),
+        ErrorId = reader.IsDBNull(10) ? null : reader.GetString(10),
+        RunId = reader.IsDBNull(11) ? null : reader.GetString(11),
+        Message = reader.IsDBNull(12) ? null : reader.GetString(12),
+    };
+
     private async Task EnsureTableAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // IF NOT EXISTS throughout, so a table of the seeds' shape gains our columns; the unique index lets an entry be sent twice without a second row.
+        // IF NOT EXISTS throughout, so a table of the seeds' shape gains our columns; the unique index lets an entry be
+        // sent twice without a second row; the other serves reads, newest first.
         await using var create = new NpgsqlCommand(
             $$"""
             CREATE TABLE IF NOT EXISTS {{_table}} (
@@ -161,12 +266,13 @@ public sealed partial class PostgresJournalTable
                 ADD COLUMN IF NOT EXISTS error_id text,
                 ADD COLUMN IF NOT EXISTS run_id text,
                 ADD COLUMN IF NOT EXISTS message text;
-            CREATE UNIQUE INDEX IF NOT EXISTS {{IndexName()}} ON {{_table}} (entry_id);
+            CREATE UNIQUE INDEX IF NOT EXISTS {{IndexName("entry_id")}} ON {{_table}} (entry_id);
+            CREATE INDEX IF NOT EXISTS {{IndexName("finished_at")}} ON {{_table}} (finished_at DESC, id DESC);
             """, connection);
         await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private string IndexName() => $"\"{_table.Replace("\"", "").Replace('.', '_')}_entry_id\"";
+    private string IndexName(string column) => $"\"{_table.Replace("\"", "").Replace('.', '_')}_{column}\"";
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?$")]
     private static partial Regex TableName();

@@ -6,26 +6,32 @@ namespace OpsRunbooks.Postgres;
 /// <summary>Opens connections and turns the usual ways they fail into errors an operator can act on.</summary>
 public static class PostgresConnector
 {
-    public static NpgsqlDataSource CreateDataSource(PostgresTarget target, string? database = null)
+    public static NpgsqlDataSource CreateDataSource(PostgresTarget target, string? database = null) =>
+        NpgsqlDataSource.Create(ConnectionSettings(target, database));
+
+    /// <summary>The settings of the module's connections: a fresh session each, without a command timeout (callers bound their work with tokens).</summary>
+    public static NpgsqlConnectionStringBuilder ConnectionSettings(PostgresTarget target, string? database = null) => new()
     {
-        var builder = new NpgsqlConnectionStringBuilder
-        {
-            Host = target.Host,
-            Port = target.Port,
-            Database = database ?? target.Database,
-            Username = target.Credential.UserName,
-            Password = target.Credential.Password,
-            ApplicationName = "OpsRunbooks",
-            Timeout = 15,
-            CommandTimeout = 0,
-            Pooling = false,
-        };
-        return NpgsqlDataSource.Create(builder);
-    }
+        Host = target.Host,
+        Port = target.Port,
+        Database = database ?? target.Database,
+        Username = target.Credential.UserName,
+        Password = target.Credential.Password,
+        ApplicationName = "OpsRunbooks",
+        Timeout = 15,
+        CommandTimeout = 0,
+        Pooling = false,
+    };
 
     public static async Task<NpgsqlConnection> OpenAsync(PostgresTarget target, CancellationToken cancellationToken, string? database = null)
     {
         await using var dataSource = CreateDataSource(target, database);
+        return await OpenAsync(dataSource, target with { Database = database ?? target.Database }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A connection of <paramref name="dataSource"/>, which reaches <paramref name="target"/>; failing to open it is an error that names the target.</summary>
+    public static async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, PostgresTarget target, CancellationToken cancellationToken)
+    {
         var connection = dataSource.CreateConnection();
         try
         {
@@ -35,7 +41,7 @@ public static class PostgresConnector
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw Translate(e, target with { Database = database ?? target.Database });
+            throw Translate(e, target);
         }
     }
 

@@ -47,41 +47,29 @@ public sealed class GetOperationLogCommand : OpsCmdlet
 
     protected override void EndProcessing()
     {
-        var filter = new OperationLogFilter(
-            Operation?.Select(o => new WildcardPattern(o, WildcardOptions.IgnoreCase)).ToArray(),
-            Since is { } since ? (since.Kind == DateTimeKind.Utc ? since : since.ToUniversalTime()) : null,
-            Outcome,
-            Target is null ? null : new WildcardPattern(Target, WildcardOptions.IgnoreCase));
+        var filter = new OperationLogFilter(Operation, Since is { } since ? (since.Kind == DateTimeKind.Utc ? since : since.ToUniversalTime()) : null, Outcome, Target);
         TryRun(() =>
         {
-            var written = 0;
-            foreach (var entry in Entries())
-            {
-                if (!filter.Matches(entry)) continue;
+            var journal = new OperationJournal(Environment, WriteWarning);
+            var entries = Source == OperationLogSource.Database ? TableEntries(journal, filter) : FileEntries(journal).Where(filter.Matches);
+            foreach (var entry in First is { } first ? entries.Take(first) : entries)
                 WriteObject(entry);
-                if (++written == First) break;
-            }
         });
     }
 
-    private IEnumerable<OperationLogEntry> Entries()
+    /// <summary>The table's entries as the server filters them, each written as it arrives.</summary>
+    private IEnumerable<OperationLogEntry> TableEntries(OperationJournal journal, OperationLogFilter filter)
     {
-        var journal = new OperationJournal(Environment, WriteWarning);
-        if (Source == OperationLogSource.Database)
-        {
-            var table = journal.DatabaseTable() ?? throw new OpsException(JournalErrorIds.JournalDatabaseServerUnknown, FailureKind.InvalidArgument,
-                Environment is null
-                    ? "-Source Database reads the table an environment's Journal section names; give -Environment."
-                    : $"The environment '{Environment.Name}' ({Environment.SourcePath}) names no Journal.DatabaseServer; read its file instead.",
-                Environment);
-            return Run(async token =>
-            {
-                var entries = new List<OperationLogEntry>();
-                await foreach (var entry in table.ReadNewestFirstAsync(null, token).ConfigureAwait(false))
-                    entries.Add(entry);
-                return entries;
-            });
-        }
+        var table = journal.DatabaseTable() ?? throw new OpsException(JournalErrorIds.JournalDatabaseServerUnknown, FailureKind.InvalidArgument,
+            Environment is null
+                ? "-Source Database reads the table an environment's Journal section names; give -Environment."
+                : $"The environment '{Environment.Name}' ({Environment.SourcePath}) names no Journal.DatabaseServer; read its file instead.",
+            Environment);
+        return Stream(token => table.ReadNewestFirstAsync(filter.ToQuery(First), token));
+    }
+
+    private IEnumerable<OperationLogEntry> FileEntries(OperationJournal journal)
+    {
         var file = Path is null ? journal.File : new JournalFile(GetUnresolvedProviderPathFromPSPath(Path));
         return file.ReadNewestFirst((offset, problem) => WriteError(ErrorRecords.From(new OpsException(JournalErrorIds.JournalEntryMalformed,
             FailureKind.InvalidData, $"The line at byte {offset} of '{file.Path}' is not an operations-log entry ({problem.Message}); it is skipped.", file.Path))));
@@ -93,13 +81,32 @@ public sealed class GetOperationLogCommand : OpsCmdlet
 }
 
 /// <summary>Which entries are shown: each criterion given must hold; the patterns match whole names, ignoring case.</summary>
-internal sealed record OperationLogFilter(WildcardPattern[]? Operations, DateTime? Since, OperationOutcome[]? Outcomes, WildcardPattern? Target)
+internal sealed record OperationLogFilter(string[]? Operations, DateTime? Since, OperationOutcome[]? Outcomes, string? Target)
 {
+    private readonly WildcardPattern[]? _operations = Operations?.Select(Pattern).ToArray();
+    private readonly WildcardPattern? _target = Target is null ? null : Pattern(Target);
+
     public bool Matches(OperationLogEntry entry) =>
         (Since is null || entry.FinishedAt >= Since)
         && (Outcomes is null || Outcomes.Contains(entry.Outcome))
-        && (Operations is null || Operations.Any(p => p.IsMatch(entry.Operation)))
-        && (Target is null || Target.IsMatch(entry.Target));
+        && (_operations is null || _operations.Any(p => p.IsMatch(entry.Operation)))
+        && (_target is null || _target.IsMatch(entry.Target));
+
+    /// <summary>
+    /// The same criteria for the server to apply. What only .NET's culture-aware comparison makes equal (a letter
+    /// and its decomposed form, ignorable characters) matches here alone; a ? is one UTF-16 unit here, one
+    /// character there.
+    /// </summary>
+    public OperationLogQuery ToQuery(int? first) => new()
+    {
+        Operations = Operations?.Select(PostgresWildcard.ToRegex).ToArray(),
+        Since = Since,
+        Outcomes = Outcomes,
+        Target = Target is null ? null : PostgresWildcard.ToRegex(Target),
+        First = first,
+    };
+
+    private static WildcardPattern Pattern(string pattern) => new(pattern, WildcardOptions.IgnoreCase);
 }
 
 public enum OperationLogSource
