@@ -54,8 +54,8 @@ public sealed class SwarmScalingTests(DockerFixture fixture) : IAsyncLifetime, I
     [Fact]
     public async Task TheScalingRunbookRaisesTasksDrainsTheQueueAndScalesBackAfterTheStabilisationWindow()
     {
-        const int jobs = 200;
-        var window = TimeSpan.FromSeconds(20);
+        const int jobs = 300;
+        var window = TimeSpan.FromSeconds(25);
         await fixture.Redis.PipeAsync(Enumerable.Range(1, jobs).Select(i => new[] { "RPUSH", $"queues:{Queue}", $"{{\"id\":\"{Queue}-{i}\"}}" }));
         var runbook = RepositoryPaths.Combine("runbooks", "scaling", "Invoke-QueueWorkerScaling.ps1");
         var parameters = new System.Collections.Hashtable

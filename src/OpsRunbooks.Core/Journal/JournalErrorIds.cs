@@ -6,6 +6,7 @@ public static class JournalErrorIds
     /// <summary>An operation ended by a failure that carried no error id of its own (a defect).</summary>
     public const string OperationFailedUnexpectedly = "OperationFailedUnexpectedly";
     public const string JournalFileNotFound = "JournalFileNotFound";
+    public const string JournalTableNotFound = "JournalTableNotFound";
     public const string JournalFileUnreadable = "JournalFileUnreadable";
     public const string JournalEntryMalformed = "JournalEntryMalformed";
     public const string JournalDatabaseServerUnknown = "JournalDatabaseServerUnknown";

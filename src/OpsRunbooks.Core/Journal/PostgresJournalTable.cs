@@ -178,8 +178,23 @@ public sealed partial class PostgresJournalTable
     public async IAsyncEnumerable<OperationLogEntry> ReadNewestFirstAsync(OperationLogQuery query,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (connection, reader) = await StartAsync((connection, token) => Select(connection, query).ExecuteReaderAsync(token), cancellationToken)
-            .ConfigureAwait(false);
+        NpgsqlConnection connection;
+        NpgsqlDataReader reader;
+        try
+        {
+            (connection, reader) = await StartAsync((connection, token) => Select(connection, query).ExecuteReaderAsync(token), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            // The table is made by the first entry written to it, as the log file is.
+            throw new OpsException(JournalErrorIds.JournalTableNotFound, FailureKind.NotFound,
+                $"There is no operations-log table {this}: nothing has been recorded there yet, or the environment's Journal.Table names another table.", _target, e);
+        }
+        catch (Exception e) when (PostgresConnector.IsPostgresFailure(e))
+        {
+            throw PostgresConnector.Failure(e, _target);
+        }
         await using (connection.ConfigureAwait(false))
         await using (reader.ConfigureAwait(false))
         {

@@ -121,6 +121,17 @@ public sealed class PostgresJournalTableTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task ReadingATableNothingWasRecordedInSaysSoAndAServerThatIsDownSaysThat()
+    {
+        var missing = await Assert.ThrowsAsync<OpsException>(() => ReadAsync(Table()));
+        Assert.Equal((JournalErrorIds.JournalTableNotFound, FailureKind.NotFound), (missing.ErrorId, missing.Kind));
+        Assert.Contains($"no operations-log table {_table} on ", missing.Message);
+
+        var down = new PostgresJournalTable(new PostgresTarget("127.0.0.1", TestHttpListener.FreePort(), "postgres", new NetworkCredential("nobody", "x")), _table);
+        Assert.Equal(PostgresErrorIds.ConnectionFailed, (await Assert.ThrowsAsync<OpsException>(() => ReadAsync(down))).ErrorId);
+    }
+
+    [Fact]
     public void ATableNameThatIsNotAnIdentifierIsRefused()
     {
         var error = Assert.Throws<OpsException>(() => Table("logs; DROP TABLE x"));
