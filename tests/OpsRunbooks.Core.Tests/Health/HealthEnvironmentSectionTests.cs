@@ -95,4 +95,16 @@ public sealed class HealthEnvironmentSectionTests
         var result = findings.ToResult("Disk", "/", TimeSpan.Zero, DateTime.UtcNow);
         Assert.Equal((HealthStatus.Unhealthy, "first; second"), (result.Status, result.Reason));
     }
+
+    [Fact]
+    public void ANoteEndsTheReasonWhateverTheStatusAndChangesNone()
+    {
+        var findings = new HealthFindings { Summary = "all fine" };
+        findings.Note("a ratio not judged yet");
+        var healthy = findings.ToResult("Postgres", "db1:5432", TimeSpan.Zero, DateTime.UtcNow);
+        Assert.Equal((HealthStatus.Healthy, "all fine; a ratio not judged yet"), (healthy.Status, healthy.Reason));
+        findings.Degraded("first");
+        var degraded = findings.ToResult("Postgres", "db1:5432", TimeSpan.Zero, DateTime.UtcNow);
+        Assert.Equal((HealthStatus.Degraded, "first; a ratio not judged yet"), (degraded.Status, degraded.Reason));
+    }
 }
