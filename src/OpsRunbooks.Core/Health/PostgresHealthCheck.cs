@@ -200,24 +200,32 @@ public sealed class PostgresHealthCheck : HealthCheck
         }
     }
 
-    private sealed record Standby(string Name, string State, long? LagBytes, double? ReplayLagSeconds);
+    internal sealed record Standby(string Name, int Pid, string State, long? LagBytes, double? ReplayLagSeconds);
+
+    /// <summary>
+    /// Each standby's name in Measured and the reasons: its application_name and address, which stay the same when it
+    /// reconnects. Standbys that share both (the default application_name walreceiver, from one host) would share a
+    /// LagBytes entry, so they are told apart by their WAL sender's pid.
+    /// </summary>
+    internal static List<Standby> Distinct(List<Standby> standbys) =>
+        standbys.Select(s => standbys.Count(o => o.Name == s.Name) > 1 ? s with { Name = $"{s.Name} pid {s.Pid}" } : s).ToList();
 
     private static async Task<List<Standby>> ReadStandbysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' ' || coalesce(host(client_addr), 'local'), state,
+            SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' ' || coalesce(host(client_addr), 'local'), pid, state,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, extract(epoch FROM replay_lag)::float8
-            FROM pg_stat_replication ORDER BY 1
+            FROM pg_stat_replication ORDER BY 1, 2
             """;
         var standbys = new List<Standby>();
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            standbys.Add(new Standby(reader.GetString(0), reader.IsDBNull(1) ? "unknown" : reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetDouble(3)));
+            standbys.Add(new Standby(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? "unknown" : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetDouble(4)));
         }
-        return standbys;
+        return Distinct(standbys);
     }
 
     private void CheckStandbys(HealthFindings findings, List<Standby> standbys)
