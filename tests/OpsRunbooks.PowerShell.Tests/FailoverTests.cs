@@ -236,6 +236,7 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
             var standby = Health("@standby");
             Assert.Equal(true, standby.Measured["InRecovery"]);
             Assert.Equal("streaming", standby.Measured["WalReceiver"]);
+            Assert.Equal(true, standby.Measured["ReplayPaused"]);
             var unreplayed = Convert.ToInt64(standby.Measured["ReplayLagBytes"]);
             Assert.InRange(unreplayed, MiB + 1, 100 * MiB - 1);
             var unreplayedText = (unreplayed / (double)MiB).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
@@ -260,6 +261,22 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
         Assert.InRange(Convert.ToInt64(health.Measured["ReplayLagBytes"]), 0, MiB - 1);
         Assert.InRange(Convert.ToDouble(health.Measured["SecondsSinceReplay"]), 0, 60);
         Assert.False(health.Measured.Contains("Standbys"), "a standby lists no standbys of its own");
+    }
+
+    [Fact]
+    public async Task HealthOnAStandbyWhoseReplayIsPausedIsDegradedSayingSoUntilItIsResumed()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        await using (await Pair.PauseReplayAsync())
+        {
+            var paused = Health("@standby");
+            Assert.Equal(true, paused.Measured["ReplayPaused"]);
+            Assert.True(paused.Status == "Degraded" && paused.Reason.Contains("WAL replay is paused on this standby (SELECT pg_wal_replay_resume() resumes it)", StringComparison.Ordinal),
+                paused.ToString());
+        }
+        var resumed = Health("@standby");
+        Assert.Equal(false, resumed.Measured["ReplayPaused"]);
+        Assert.True(resumed.Status == "Healthy", resumed.ToString());
     }
 
     [Fact]

@@ -243,20 +243,21 @@ public sealed class PostgresHealthCheck : HealthCheck
         }
     }
 
-    private sealed record OwnLag(long? LagBytes, double? SecondsSinceReplay, string? ReceiverStatus);
+    private sealed record OwnLag(long? LagBytes, double? SecondsSinceReplay, string? ReceiverStatus, bool ReplayPaused);
 
     private static async Task<OwnLag> ReadOwnLagAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,
                    extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
-                   (SELECT status FROM pg_stat_wal_receiver)
+                   (SELECT status FROM pg_stat_wal_receiver),
+                   pg_is_wal_replay_paused()
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new OwnLag(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDouble(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2));
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3));
     }
 
     private void CheckOwnLag(HealthFindings findings, OwnLag own)
@@ -264,8 +265,13 @@ public sealed class PostgresHealthCheck : HealthCheck
         findings.Measure("ReplayLagBytes", own.LagBytes);
         findings.Measure("SecondsSinceReplay", own.SecondsSinceReplay is { } seconds ? Math.Round(seconds, 1) : null);
         findings.Measure("WalReceiver", own.ReceiverStatus ?? "none");
+        findings.Measure("ReplayPaused", own.ReplayPaused);
         if (own.ReceiverStatus != "streaming")
             findings.Degraded($"this standby is not streaming WAL from its primary (WAL receiver: {own.ReceiverStatus ?? "none"})");
+        // Degraded, not Unhealthy: an operator may pause replay on purpose (to read a consistent snapshot, to stop a
+        // bad change reaching the standby); the lag it builds is graded by its own limits.
+        if (own.ReplayPaused)
+            findings.Degraded("WAL replay is paused on this standby (SELECT pg_wal_replay_resume() resumes it)");
         if (own.LagBytes is { } lag)
             GradeLag(findings, lag, $"this standby has received {Bytes(lag)} of WAL it has not replayed");
     }
