@@ -100,11 +100,13 @@
         Tls      = @(
             @{ HostName = 'api.example.com'; Port = 443; WarningDays = 30; CriticalDays = 7 }
         )
-        # Test-PostgresHealth of a DatabaseServers entry; durations are hours:minutes:seconds.
+        # Test-PostgresHealth of a DatabaseServers entry; durations are hours:minutes:seconds. MinimumStandbys: how
+        # many standbys must stream from it (a primary with one: 1); the cache hit ratio counts from MinimumCacheSample blocks.
         Postgres = @(
             @{ Server = 'primary'; DegradedConnectionPercent = 80; UnhealthyConnectionPercent = 90
                DegradedQueryDuration = '00:05:00'; UnhealthyQueryDuration = '00:10:00'; IdleInTransactionDuration = '00:05:00'
-               DegradedLagBytes = 1048576; UnhealthyLagBytes = 104857600; MinimumCacheHitPercent = 95
+               DegradedLagBytes = 1048576; UnhealthyLagBytes = 104857600; MinimumStandbys = 0
+               MinimumCacheHitPercent = 95; MinimumCacheSample = 10000
                DegradedWraparoundPercent = 50; UnhealthyWraparoundPercent = 75 }
         )
         # Test-DiskSpace: Degraded under DegradedFreePercent of space or inodes free, Unhealthy under

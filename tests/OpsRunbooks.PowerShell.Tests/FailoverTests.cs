@@ -183,12 +183,9 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
 
     private const long MiB = 1024 * 1024;
 
-    /// <summary>
-    /// Test-PostgresHealth with these parameters. The pair's servers have read little since they started, much of it
-    /// from disk, so their cache hit ratio says nothing and is held to no minimum here.
-    /// </summary>
+    /// <summary>Test-PostgresHealth with these parameters.</summary>
     private HealthView Health(string parameters, params object?[] arguments) =>
-        new(_session.Invoke("Test-PostgresHealth -MinimumCacheHitPercent 0 " + parameters, arguments).EnsureSuccess().Output.Single());
+        new(_session.Invoke("Test-PostgresHealth " + parameters, arguments).EnsureSuccess().Output.Single());
 
     /// <summary>How Test-PostgresHealth names the pair's standby on the primary: its application_name and address.</summary>
     private async Task<string> StandbyNameAsync() =>
@@ -236,6 +233,7 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
             var standby = Health("@standby");
             Assert.Equal(true, standby.Measured["InRecovery"]);
             Assert.Equal("streaming", standby.Measured["WalReceiver"]);
+            Assert.Equal(true, standby.Measured["ReplayPaused"]);
             var unreplayed = Convert.ToInt64(standby.Measured["ReplayLagBytes"]);
             Assert.InRange(unreplayed, MiB + 1, 100 * MiB - 1);
             var unreplayedText = (unreplayed / (double)MiB).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
@@ -260,6 +258,59 @@ public sealed class ReplicationTests(ReplicationPairFixture fixture) : IClassFix
         Assert.InRange(Convert.ToInt64(health.Measured["ReplayLagBytes"]), 0, MiB - 1);
         Assert.InRange(Convert.ToDouble(health.Measured["SecondsSinceReplay"]), 0, 60);
         Assert.False(health.Measured.Contains("Standbys"), "a standby lists no standbys of its own");
+    }
+
+    [Fact]
+    public async Task HealthOnAStandbyWhoseReplayIsPausedIsDegradedSayingSoUntilItIsResumed()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        await using (await Pair.PauseReplayAsync())
+        {
+            var paused = Health("@standby");
+            Assert.Equal(true, paused.Measured["ReplayPaused"]);
+            Assert.True(paused.Status == "Degraded" && paused.Reason.Contains("WAL replay is paused on this standby (SELECT pg_wal_replay_resume() resumes it)", StringComparison.Ordinal),
+                paused.ToString());
+        }
+        var resumed = Health("@standby");
+        Assert.Equal(false, resumed.Measured["ReplayPaused"]);
+        Assert.True(resumed.Status == "Healthy", resumed.ToString());
+    }
+
+    [Fact]
+    public async Task HealthWithAMinimumOfStandbysCountsThoseStreamingAndIsUnhealthyWithFewer()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        var primary = Health("@primary -MinimumStandbys 1");
+        Assert.Equal(1, Convert.ToInt32(primary.Measured["StreamingStandbys"]));
+        Assert.True(primary.Status == "Healthy", primary.ToString());
+
+        var oneShort = Health("@primary -MinimumStandbys 2");
+        Assert.True(oneShort.Status == "Unhealthy" && oneShort.Reason.Contains("1 standby streams WAL from this server, expected at least 2", StringComparison.Ordinal),
+            oneShort.ToString());
+
+        // The standby has no standbys of its own (none cascade from it): a server that has lost its only one looks the same.
+        var standby = Health("@standby -MinimumStandbys 1");
+        Assert.Equal(0, Convert.ToInt32(standby.Measured["StreamingStandbys"]));
+        Assert.True(standby.Status == "Unhealthy" && standby.Reason.Contains("0 standbys stream WAL from this server, expected at least 1", StringComparison.Ordinal),
+            standby.ToString());
+    }
+
+    [Fact]
+    public async Task HealthJudgesTheCacheHitRatioOnlyOnceTheMinimumSampleHasBeenRead()
+    {
+        await Pair.WriteAndWaitForReplayAsync();
+        // Every server reads its catalogs from disk once, so its ratio is under 100 %.
+        var judged = Health("@standby -MinimumCacheHitPercent 100 -MinimumCacheSample 0");
+        var percent = Convert.ToDouble(judged.Measured["CacheHitPercent"]);
+        Assert.InRange(percent, 0, 99.99);
+        Assert.True(judged.Status == "Degraded" && Regex.IsMatch(judged.Reason, @"the cache hit ratio is [0-9.]+ %, under 100 %: reads go to disk"), judged.ToString());
+
+        var notYet = Health("@standby -MinimumCacheHitPercent 100 -MinimumCacheSample $args[0]", int.MaxValue);
+        var sample = Convert.ToInt64(notYet.Measured["CacheSampleBlocks"]);
+        Assert.InRange(sample, 1, int.MaxValue - 1);
+        Assert.True(notYet.Status == "Healthy"
+            && Regex.IsMatch(notYet.Reason, $@" standby, .*; the cache hit ratio \([0-9.]+ %\) is not judged yet: {sample.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} blocks read, fewer than 2,147,483,647$"),
+            notYet.ToString());
     }
 
     [Fact]

@@ -54,15 +54,21 @@ public sealed class ReplicationPair : IAsyncDisposable
         return value;
     }
 
+    /// <summary>Pauses the standby's replay; disposing the result resumes it and waits until the standby has caught up.</summary>
+    public async Task<IAsyncDisposable> PauseReplayAsync()
+    {
+        await Standby.QueryAsync("SELECT pg_wal_replay_pause()", "postgres");
+        return new Paused(this);
+    }
+
     /// <summary>
     /// Pauses the standby's replay and writes about 4 MiB of WAL on the primary, then waits until both the primary's
     /// view (pg_stat_replication) and the standby's own put it more than <paramref name="bytes"/> behind. Disposing the
-    /// result resumes replay, drops what was written and waits until the standby has caught up again.
+    /// result drops what was written, resumes replay and waits until the standby has caught up again.
     /// </summary>
     public async Task<IAsyncDisposable> FallBehindAsync(long bytes)
     {
-        var behind = new Behind(this);
-        await Standby.QueryAsync("SELECT pg_wal_replay_pause()", "postgres");
+        var behind = new Behind(this, await PauseReplayAsync());
         try
         {
             await Primary.QueryAsync($"CREATE TABLE {Behind.Filler} AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 30000) AS g", "postgres");
@@ -79,15 +85,29 @@ public sealed class ReplicationPair : IAsyncDisposable
         }
     }
 
-    private sealed class Behind(ReplicationPair pair) : IAsyncDisposable
+    private sealed class Paused(ReplicationPair pair) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await pair.Standby.QueryAsync("SELECT pg_wal_replay_resume()", "postgres");
+            await pair.WriteAndWaitForReplayAsync();
+        }
+    }
+
+    private sealed class Behind(ReplicationPair pair, IAsyncDisposable paused) : IAsyncDisposable
     {
         public const string Filler = "lag_filler";
 
         public async ValueTask DisposeAsync()
         {
-            await pair.Standby.QueryAsync("SELECT pg_wal_replay_resume()", "postgres");
-            await pair.Primary.QueryAsync($"DROP TABLE IF EXISTS {Filler}", "postgres");
-            await pair.WriteAndWaitForReplayAsync();
+            try
+            {
+                await pair.Primary.QueryAsync($"DROP TABLE IF EXISTS {Filler}", "postgres");
+            }
+            finally
+            {
+                await paused.DisposeAsync();
+            }
         }
     }
 

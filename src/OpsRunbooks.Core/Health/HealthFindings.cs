@@ -6,11 +6,12 @@ namespace OpsRunbooks.Health;
 /// <summary>
 /// What a check gathers while it runs: the values it measured, the thresholds it held them against, and each
 /// finding that makes the target Degraded or Unhealthy. The result's status is the worst finding, its reason the
-/// findings in the order found (or the check's summary when there is none).
+/// findings in the order found (or the check's summary when there is none), then any notes.
 /// </summary>
 public sealed class HealthFindings
 {
     private readonly List<(HealthStatus Status, string Reason)> _findings = [];
+    private readonly List<string> _notes = [];
 
     public OrderedDictionary Measured { get; } = new(StringComparer.Ordinal);
     public OrderedDictionary Thresholds { get; } = new(StringComparer.Ordinal);
@@ -27,6 +28,12 @@ public sealed class HealthFindings
     public void Degraded(string reason) => _findings.Add((HealthStatus.Degraded, reason));
 
     public void Unhealthy(string reason) => _findings.Add((HealthStatus.Unhealthy, reason));
+
+    /// <summary>
+    /// Something measured but not judged (a ratio over too few samples), which changes no status: the reason ends with
+    /// it whatever the status, so that a reader does not take the value for one that passed.
+    /// </summary>
+    public void Note(string remark) => _notes.Add(remark);
 
     public void Add(HealthStatus status, string reason)
     {
@@ -49,7 +56,9 @@ public sealed class HealthFindings
         Check = check,
         Target = target,
         Status = Status,
-        Reason = _findings.Count > 0 ? string.Join("; ", _findings.Select(f => f.Reason)) : Summary ?? "within every threshold",
+        Reason = string.Join("; ", [
+            .. _findings.Count > 0 ? _findings.Select(f => f.Reason) : [Summary ?? "within every threshold"],
+            .. _notes]),
         Measured = Measured.AsReadOnly(),
         Thresholds = Thresholds.AsReadOnly(),
         Duration = duration,

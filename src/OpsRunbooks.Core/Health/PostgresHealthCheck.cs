@@ -9,8 +9,9 @@ namespace OpsRunbooks.Health;
 /// The limits a PostgreSQL server is held to. Defaults from the seeds: connections Degraded from 80 % of
 /// max_connections and Unhealthy from 90 %; queries running over 5 minutes Degraded, over 10 minutes (when the seeds
 /// end them) Unhealthy; replication lag Degraded from 1 MiB (the seeds' limit for a switchover) and Unhealthy from
-/// 100 MiB (their alert); a cache hit ratio under 95 % Degraded. Sessions idle in a transaction for over 5 minutes are
-/// Degraded; transaction ids used towards wraparound are Degraded from 50 % and Unhealthy from 75 %.
+/// 100 MiB (their alert); a cache hit ratio under 95 % Degraded, judged once 10,000 blocks have been read. Sessions idle
+/// in a transaction for over 5 minutes are Degraded; transaction ids used towards wraparound are Degraded from 50 % and
+/// Unhealthy from 75 %. No standbys are required unless <see cref="MinimumStandbys"/> says how many must stream.
 /// </summary>
 public sealed record PostgresHealthThresholds
 {
@@ -22,6 +23,13 @@ public sealed record PostgresHealthThresholds
     public const long DefaultDegradedLagBytes = 1024 * 1024;
     public const long DefaultUnhealthyLagBytes = 100 * 1024 * 1024;
     public const double DefaultMinimumCacheHitPercent = 95;
+    /// <summary>
+    /// A freshly started server has read little, much of it the catalogs from disk, so its ratio says nothing yet (a new
+    /// streaming standby shows about 93 % over its first 2,000 blocks). Those first reads are a few hundred blocks; at
+    /// 95 %, a sample of 10,000 (80 MiB of buffer accesses, seconds of any real load) leaves room for 500 of them.
+    /// </summary>
+    public const int DefaultMinimumCacheSample = 10_000;
+    public const int DefaultMinimumStandbys = 0;
     public const double DefaultDegradedWraparoundPercent = 50;
     public const double DefaultUnhealthyWraparoundPercent = 75;
 
@@ -33,6 +41,12 @@ public sealed record PostgresHealthThresholds
     public long DegradedLagBytes { get; init; } = DefaultDegradedLagBytes;
     public long UnhealthyLagBytes { get; init; } = DefaultUnhealthyLagBytes;
     public double MinimumCacheHitPercent { get; init; } = DefaultMinimumCacheHitPercent;
+
+    /// <summary>The blocks (hits and reads, over all databases) read before the cache hit ratio is judged.</summary>
+    public int MinimumCacheSample { get; init; } = DefaultMinimumCacheSample;
+
+    /// <summary>The standbys that must stream WAL from the server (on a standby, cascading ones); fewer is Unhealthy.</summary>
+    public int MinimumStandbys { get; init; } = DefaultMinimumStandbys;
     public double DegradedWraparoundPercent { get; init; } = DefaultDegradedWraparoundPercent;
     public double UnhealthyWraparoundPercent { get; init; } = DefaultUnhealthyWraparoundPercent;
 
@@ -64,8 +78,9 @@ public sealed record PostgresHealthDefinition(string Server, PostgresHealthThres
 
 /// <summary>
 /// A PostgreSQL server's health: reachable and its version, connections against max_connections, long-running queries,
-/// sessions idle in a transaction, whether it is in recovery, each standby's lag (on a primary) or its own (on a standby),
-/// the cache hit ratio and the headroom before transaction-id wraparound. Read-only: it runs a few catalog queries.
+/// sessions idle in a transaction, whether it is in recovery, each standby's lag (on a primary) or its own and whether its
+/// replay is paused (on a standby), how many standbys stream from it, the cache hit ratio and the headroom before
+/// transaction-id wraparound. Read-only: it runs a few catalog queries.
 /// </summary>
 public sealed class PostgresHealthCheck : HealthCheck
 {
@@ -106,7 +121,9 @@ public sealed class PostgresHealthCheck : HealthCheck
         findings.Threshold("IdleInTransactionSeconds", t.IdleInTransactionDuration.TotalSeconds);
         findings.Threshold("DegradedLagBytes", t.DegradedLagBytes);
         findings.Threshold("UnhealthyLagBytes", t.UnhealthyLagBytes);
+        findings.Threshold("MinimumStandbys", t.MinimumStandbys);
         findings.Threshold("MinimumCacheHitPercent", t.MinimumCacheHitPercent);
+        findings.Threshold("MinimumCacheSampleBlocks", t.MinimumCacheSample);
         findings.Threshold("DegradedWraparoundPercent", t.DegradedWraparoundPercent);
         findings.Threshold("UnhealthyWraparoundPercent", t.UnhealthyWraparoundPercent);
 
@@ -120,13 +137,15 @@ public sealed class PostgresHealthCheck : HealthCheck
             CheckOwnLag(findings, await ReadOwnLagAsync(connection, cancellationToken).ConfigureAwait(false));
         else
             CheckStandbys(findings, await ReadStandbysAsync(connection, cancellationToken).ConfigureAwait(false));
-        CheckCache(findings, server.CacheHitPercent);
+        CheckStreamingStandbys(findings, server.StreamingStandbys);
+        CheckCache(findings, server.CacheHits, server.CacheReads);
         CheckWraparound(findings, server.OldestXidAge);
         findings.Summary = HealthFindings.Invariant(
             $"PostgreSQL {server.Version} {(server.InRecovery ? "standby" : "primary")}, {server.Connections} of {server.MaxConnections} connections");
     }
 
-    private sealed record ServerState(string Version, bool InRecovery, int Connections, int MaxConnections, double? CacheHitPercent, long OldestXidAge);
+    private sealed record ServerState(string Version, bool InRecovery, int Connections, int MaxConnections, long CacheHits, long CacheReads,
+        long OldestXidAge, int StreamingStandbys);
 
     private static async Task<ServerState> ReadServerAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -135,14 +154,16 @@ public sealed class PostgresHealthCheck : HealthCheck
                    pg_is_in_recovery(),
                    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int,
                    current_setting('max_connections')::int,
-                   (SELECT sum(blks_hit)::float8 / nullif(sum(blks_hit) + sum(blks_read), 0) * 100 FROM pg_stat_database),
-                   (SELECT max(age(datfrozenxid)) FROM pg_database)::bigint
+                   (SELECT coalesce(sum(blks_hit), 0) FROM pg_stat_database)::bigint,
+                   (SELECT coalesce(sum(blks_read), 0) FROM pg_stat_database)::bigint,
+                   (SELECT max(age(datfrozenxid)) FROM pg_database)::bigint,
+                   (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming')::int
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new ServerState(reader.GetString(0), reader.GetBoolean(1), reader.GetInt32(2), reader.GetInt32(3),
-            reader.IsDBNull(4) ? null : reader.GetDouble(4), reader.GetInt64(5));
+            reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt32(7));
     }
 
     private void CheckConnections(HealthFindings findings, ServerState server)
@@ -200,24 +221,32 @@ public sealed class PostgresHealthCheck : HealthCheck
         }
     }
 
-    private sealed record Standby(string Name, string State, long? LagBytes, double? ReplayLagSeconds);
+    internal sealed record Standby(string Name, int Pid, string State, long? LagBytes, double? ReplayLagSeconds);
+
+    /// <summary>
+    /// Each standby's name in Measured and the reasons: its application_name and address, which stay the same when it
+    /// reconnects. Standbys that share both (the default application_name walreceiver, from one host) would share a
+    /// LagBytes entry, so they are told apart by their WAL sender's pid.
+    /// </summary>
+    internal static List<Standby> Distinct(List<Standby> standbys) =>
+        standbys.Select(s => standbys.Count(o => o.Name == s.Name) > 1 ? s with { Name = $"{s.Name} pid {s.Pid}" } : s).ToList();
 
     private static async Task<List<Standby>> ReadStandbysAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         const string sql = """
-            SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' ' || coalesce(host(client_addr), 'local'), state,
+            SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' ' || coalesce(host(client_addr), 'local'), pid, state,
                    pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, extract(epoch FROM replay_lag)::float8
-            FROM pg_stat_replication ORDER BY 1
+            FROM pg_stat_replication ORDER BY 1, 2
             """;
         var standbys = new List<Standby>();
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            standbys.Add(new Standby(reader.GetString(0), reader.IsDBNull(1) ? "unknown" : reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetDouble(3)));
+            standbys.Add(new Standby(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? "unknown" : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetDouble(4)));
         }
-        return standbys;
+        return Distinct(standbys);
     }
 
     private void CheckStandbys(HealthFindings findings, List<Standby> standbys)
@@ -235,20 +264,33 @@ public sealed class PostgresHealthCheck : HealthCheck
         }
     }
 
-    private sealed record OwnLag(long? LagBytes, double? SecondsSinceReplay, string? ReceiverStatus);
+    /// <summary>
+    /// A standby that disconnects leaves pg_stat_replication, so only a count held to a minimum notices it is gone. Fewer
+    /// is Unhealthy: a missing standby is no failover target at all, worse than one past UnhealthyLagBytes.
+    /// </summary>
+    private void CheckStreamingStandbys(HealthFindings findings, int streaming)
+    {
+        findings.Measure("StreamingStandbys", streaming);
+        if (streaming < Thresholds.MinimumStandbys)
+            findings.Unhealthy(HealthFindings.Invariant(
+                $"{streaming} {(streaming == 1 ? "standby streams" : "standbys stream")} WAL from this server, expected at least {Thresholds.MinimumStandbys}"));
+    }
+
+    private sealed record OwnLag(long? LagBytes, double? SecondsSinceReplay, string? ReceiverStatus, bool ReplayPaused);
 
     private static async Task<OwnLag> ReadOwnLagAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         const string sql = """
             SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,
                    extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8,
-                   (SELECT status FROM pg_stat_wal_receiver)
+                   (SELECT status FROM pg_stat_wal_receiver),
+                   pg_is_wal_replay_paused()
             """;
         await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new OwnLag(reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetDouble(1),
-            reader.IsDBNull(2) ? null : reader.GetString(2));
+            reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3));
     }
 
     private void CheckOwnLag(HealthFindings findings, OwnLag own)
@@ -256,8 +298,13 @@ public sealed class PostgresHealthCheck : HealthCheck
         findings.Measure("ReplayLagBytes", own.LagBytes);
         findings.Measure("SecondsSinceReplay", own.SecondsSinceReplay is { } seconds ? Math.Round(seconds, 1) : null);
         findings.Measure("WalReceiver", own.ReceiverStatus ?? "none");
+        findings.Measure("ReplayPaused", own.ReplayPaused);
         if (own.ReceiverStatus != "streaming")
             findings.Degraded($"this standby is not streaming WAL from its primary (WAL receiver: {own.ReceiverStatus ?? "none"})");
+        // Degraded, not Unhealthy: an operator may pause replay on purpose (to read a consistent snapshot, to stop a
+        // bad change reaching the standby); the lag it builds is graded by its own limits.
+        if (own.ReplayPaused)
+            findings.Degraded("WAL replay is paused on this standby (SELECT pg_wal_replay_resume() resumes it)");
         if (own.LagBytes is { } lag)
             GradeLag(findings, lag, $"this standby has received {Bytes(lag)} of WAL it has not replayed");
     }
@@ -268,10 +315,19 @@ public sealed class PostgresHealthCheck : HealthCheck
         findings.Add(status, $"{what} ({(status == HealthStatus.Unhealthy ? "Unhealthy" : "Degraded")} from {Bytes(status == HealthStatus.Unhealthy ? Thresholds.UnhealthyLagBytes : Thresholds.DegradedLagBytes)})");
     }
 
-    private void CheckCache(HealthFindings findings, double? percent)
+    private void CheckCache(HealthFindings findings, long hits, long reads)
     {
+        var sample = hits + reads;
+        double? percent = sample == 0 ? null : hits * 100d / sample;
         findings.Measure("CacheHitPercent", percent is { } p ? Math.Round(p, 2) : null);
-        if (percent < Thresholds.MinimumCacheHitPercent)
+        findings.Measure("CacheSampleBlocks", sample);
+        if (sample < Thresholds.MinimumCacheSample)
+        {
+            var ratio = percent is { } r ? HealthFindings.Invariant($"{r:0.0} %") : "none";
+            findings.Note(HealthFindings.Invariant(
+                $"the cache hit ratio ({ratio}) is not judged yet: {sample:N0} blocks read, fewer than {Thresholds.MinimumCacheSample:N0}"));
+        }
+        else if (percent < Thresholds.MinimumCacheHitPercent)
             findings.Degraded(HealthFindings.Invariant($"the cache hit ratio is {percent:0.0} %, under {Thresholds.MinimumCacheHitPercent} %: reads go to disk"));
     }
 
@@ -300,8 +356,8 @@ public sealed class PostgresHealthCheckKind : HealthCheckKind
     public override IReadOnlyCollection<string> Keys { get; } =
     [
         "Server", "DegradedConnectionPercent", "UnhealthyConnectionPercent", "DegradedQueryDuration", "UnhealthyQueryDuration",
-        "IdleInTransactionDuration", "DegradedLagBytes", "UnhealthyLagBytes", "MinimumCacheHitPercent",
-        "DegradedWraparoundPercent", "UnhealthyWraparoundPercent", "Timeout",
+        "IdleInTransactionDuration", "DegradedLagBytes", "UnhealthyLagBytes", "MinimumStandbys", "MinimumCacheHitPercent",
+        "MinimumCacheSample", "DegradedWraparoundPercent", "UnhealthyWraparoundPercent", "Timeout",
     ];
 
     public override IHealthCheckDefinition Read(SettingsTable entry)
@@ -316,7 +372,9 @@ public sealed class PostgresHealthCheckKind : HealthCheckKind
             IdleInTransactionDuration = Duration(entry, "IdleInTransactionDuration") ?? defaults.IdleInTransactionDuration,
             DegradedLagBytes = (long?)Number(entry, "DegradedLagBytes", 0, long.MaxValue) ?? defaults.DegradedLagBytes,
             UnhealthyLagBytes = (long?)Number(entry, "UnhealthyLagBytes", 0, long.MaxValue) ?? defaults.UnhealthyLagBytes,
+            MinimumStandbys = entry.WholeNumber("MinimumStandbys", 0, int.MaxValue) ?? defaults.MinimumStandbys,
             MinimumCacheHitPercent = Number(entry, "MinimumCacheHitPercent", 0, 100) ?? defaults.MinimumCacheHitPercent,
+            MinimumCacheSample = entry.WholeNumber("MinimumCacheSample", 0, int.MaxValue) ?? defaults.MinimumCacheSample,
             DegradedWraparoundPercent = Number(entry, "DegradedWraparoundPercent", 0, 100) ?? defaults.DegradedWraparoundPercent,
             UnhealthyWraparoundPercent = Number(entry, "UnhealthyWraparoundPercent", 0, 100) ?? defaults.UnhealthyWraparoundPercent,
         };

@@ -23,7 +23,7 @@ public sealed class HealthEnvironmentSectionTests
             ["ThrottleLimit"] = 4,
             ["Http"] = new object[] { new Hashtable { ["Uri"] = "https://api.example.com/health", ["JsonProperty"] = "status", ["MaximumLatency"] = "00:00:01" } },
             ["Tls"] = new Hashtable { ["HostName"] = "api.example.com", ["WarningDays"] = 14 },
-            ["Postgres"] = new object[] { new Hashtable { ["Server"] = "primary", ["DegradedConnectionPercent"] = 70, ["UnhealthyQueryDuration"] = "00:20:00" } },
+            ["Postgres"] = new object[] { new Hashtable { ["Server"] = "primary", ["DegradedConnectionPercent"] = 70, ["UnhealthyQueryDuration"] = "00:20:00", ["MinimumStandbys"] = 1 } },
             ["Disk"] = new object[] { new Hashtable { ["Path"] = "/", ["UnhealthyFreePercent"] = "5.5" } },
         }).GetSection<HealthSettings>()!;
 
@@ -36,6 +36,7 @@ public sealed class HealthEnvironmentSectionTests
         var postgres = Assert.IsType<PostgresHealthDefinition>(settings.Checks[2]);
         Assert.Equal((70d, 90d, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(20)), (postgres.Thresholds.DegradedConnectionPercent,
             postgres.Thresholds.UnhealthyConnectionPercent, postgres.Thresholds.DegradedQueryDuration, postgres.Thresholds.UnhealthyQueryDuration));
+        Assert.Equal((1, 10_000), (postgres.Thresholds.MinimumStandbys, postgres.Thresholds.MinimumCacheSample));
         var disk = Assert.IsType<DiskSpaceOptions>(settings.Checks[3]);
         Assert.Equal((20d, 5.5), (disk.DegradedFreePercent, disk.UnhealthyFreePercent));
     }
@@ -54,6 +55,9 @@ public sealed class HealthEnvironmentSectionTests
         Assert.Equal("EnvironmentFileInvalid", inverted.ErrorId);
         Assert.Contains("Health.Postgres[0]", inverted.Message);
         Assert.Contains("DegradedConnectionPercent (95) must not be over UnhealthyConnectionPercent (90)", inverted.Message);
+
+        var fraction = Assert.Throws<OpsException>(() => Read(new Hashtable { ["Postgres"] = new Hashtable { ["Server"] = "primary", ["MinimumCacheSample"] = "1e4" } }));
+        Assert.Contains("Health.Postgres[0].MinimumCacheSample '1e4' is not a whole number from 0 to 2147483647", fraction.Message);
 
         var notAUri = Assert.Throws<OpsException>(() => Read(new Hashtable { ["Http"] = new Hashtable { ["Uri"] = "api.example.com/health" } }));
         Assert.Contains("Health.Http[0].Uri 'api.example.com/health' is not an http:// or https:// address", notAUri.Message);
@@ -94,5 +98,17 @@ public sealed class HealthEnvironmentSectionTests
         findings.Add(HealthFindings.GradeRising(50, 80, 90), "not a finding");
         var result = findings.ToResult("Disk", "/", TimeSpan.Zero, DateTime.UtcNow);
         Assert.Equal((HealthStatus.Unhealthy, "first; second"), (result.Status, result.Reason));
+    }
+
+    [Fact]
+    public void ANoteEndsTheReasonWhateverTheStatusAndChangesNone()
+    {
+        var findings = new HealthFindings { Summary = "all fine" };
+        findings.Note("a ratio not judged yet");
+        var healthy = findings.ToResult("Postgres", "db1:5432", TimeSpan.Zero, DateTime.UtcNow);
+        Assert.Equal((HealthStatus.Healthy, "all fine; a ratio not judged yet"), (healthy.Status, healthy.Reason));
+        findings.Degraded("first");
+        var degraded = findings.ToResult("Postgres", "db1:5432", TimeSpan.Zero, DateTime.UtcNow);
+        Assert.Equal((HealthStatus.Degraded, "first; a ratio not judged yet"), (degraded.Status, degraded.Reason));
     }
 }

@@ -4,7 +4,7 @@ using OpsRunbooks.PowerShell.Commands.PostgresOperations;
 
 namespace OpsRunbooks.PowerShell.Commands.Health;
 
-/// <summary>Checks a PostgreSQL server: reachable, connections, long queries, idle transactions, replication, cache, wraparound.</summary>
+/// <summary>Checks a PostgreSQL server: reachable, connections, long queries, idle transactions, replication and standbys, cache, wraparound.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "PostgresHealth", DefaultParameterSetName = EnvironmentSet)]
 [OutputType(typeof(HealthCheckResult))]
 public sealed class TestPostgresHealthCommand : PostgresServerCommand
@@ -35,8 +35,16 @@ public sealed class TestPostgresHealthCommand : PostgresServerCommand
     public long UnhealthyLagBytes { get; set; } = PostgresHealthThresholds.DefaultUnhealthyLagBytes;
 
     [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MinimumStandbys { get; set; } = PostgresHealthThresholds.DefaultMinimumStandbys;
+
+    [Parameter]
     [ValidateRange(0d, 100d)]
     public double MinimumCacheHitPercent { get; set; } = PostgresHealthThresholds.DefaultMinimumCacheHitPercent;
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MinimumCacheSample { get; set; } = PostgresHealthThresholds.DefaultMinimumCacheSample;
 
     [Parameter]
     [ValidateRange(0d, 100d)]
@@ -64,7 +72,9 @@ public sealed class TestPostgresHealthCommand : PostgresServerCommand
                 IdleInTransactionDuration = IdleInTransactionDuration,
                 DegradedLagBytes = DegradedLagBytes,
                 UnhealthyLagBytes = UnhealthyLagBytes,
+                MinimumStandbys = MinimumStandbys,
                 MinimumCacheHitPercent = MinimumCacheHitPercent,
+                MinimumCacheSample = MinimumCacheSample,
                 DegradedWraparoundPercent = DegradedWraparoundPercent,
                 UnhealthyWraparoundPercent = UnhealthyWraparoundPercent,
             };
