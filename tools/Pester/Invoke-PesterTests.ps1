@@ -28,11 +28,13 @@ $result = Invoke-Pester -Configuration $configuration
 
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 # Repeated after the run so that the tail of a long log names what failed.
-foreach ($test in $result.Failed) {
-    Write-Host "Failed: $($test.ExpandedPath)"
-    Write-Host "  $(($test.ErrorRecord | Select-Object -First 1).Exception.Message -split "`n" | Select-Object -First 1)"
+function Write-Failure([string] $What, $ErrorRecord) {
+    Write-Host "Failed $What"
+    $message = ($ErrorRecord | Select-Object -First 1).Exception.Message -split "`n" | Select-Object -First 1
+    if ($message) { Write-Host "  $message" }
 }
-foreach ($block in $result.FailedBlocks) { Write-Host "Failed block: $($block.ExpandedPath)" }
-foreach ($container in $result.FailedContainers) { Write-Host "Failed file: $($container.Item)" }
+foreach ($test in $result.Failed) { Write-Failure "test: $($test.ExpandedPath)" $test.ErrorRecord }
+foreach ($block in $result.FailedBlocks) { Write-Failure "block: $($block.ExpandedPath)" $block.ErrorRecord }
+foreach ($container in $result.FailedContainers) { Write-Failure "file: $($container.Item)" $container.ErrorRecord }
 Set-Content -LiteralPath $CountsFile -Value "$($result.PassedCount) $failed"
 if ($failed -gt 0 -or $result.Result -ne 'Passed') { exit 1 }
