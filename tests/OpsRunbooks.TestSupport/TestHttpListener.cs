@@ -7,15 +7,18 @@ namespace OpsRunbooks.TestSupport;
 
 /// <summary>
 /// An HTTP server the test owns on 127.0.0.1 and a free port: it records each request (method, path, headers,
-/// body) and answers with the next status of <see cref="Answers"/> (200 once they run out).
+/// body) and answers with what <c>answer</c> makes of it, or else with the next status of <see cref="Answers"/>
+/// (200 once they run out) and no body.
 /// </summary>
 public sealed class TestHttpListener : IDisposable
 {
     private readonly HttpListener _listener = new();
+    private readonly Func<RecordedRequest, (int Status, string Body)> _answer;
     private readonly Task _serving;
 
-    public TestHttpListener()
+    public TestHttpListener(Func<RecordedRequest, (int Status, string Body)>? answer = null)
     {
+        _answer = answer ?? (_ => (Answers.TryDequeue(out var status) ? status : 200, ""));
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
@@ -50,9 +53,16 @@ public sealed class TestHttpListener : IDisposable
             }
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var body = await reader.ReadToEndAsync();
-            Requests.Enqueue(new RecordedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath,
-                context.Request.Headers["Authorization"], body));
-            context.Response.StatusCode = Answers.TryDequeue(out var status) ? status : 200;
+            var request = new RecordedRequest(context.Request.HttpMethod, context.Request.Url!.AbsolutePath,
+                context.Request.Headers["Authorization"], body, context.Request.ContentType);
+            Requests.Enqueue(request);
+            var (status, answer) = _answer(request);
+            context.Response.StatusCode = status;
+            if (answer.Length > 0)
+            {
+                context.Response.ContentType = "application/json";
+                await context.Response.OutputStream.WriteAsync(Encoding.UTF8.GetBytes(answer));
+            }
             context.Response.Close();
         }
     }
@@ -66,4 +76,4 @@ public sealed class TestHttpListener : IDisposable
     }
 }
 
-public sealed record RecordedRequest(string Method, string Path, string? Authorization, string Body);
+public sealed record RecordedRequest(string Method, string Path, string? Authorization, string Body, string? ContentType);

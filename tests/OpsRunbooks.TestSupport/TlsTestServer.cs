@@ -11,22 +11,15 @@ namespace OpsRunbooks.TestSupport;
 /// <see cref="CreateAuthority"/> and <see cref="CreateCertificate"/> to make a test certificate authority and
 /// certificates that expire when a test needs them to.
 /// </summary>
-public sealed class TlsTestServer : IAsyncDisposable
+public sealed class TlsTestServer : LoopbackTcpServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly X509Certificate2 _certificate;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _accepting;
 
     public TlsTestServer(X509Certificate2 certificate)
     {
         _certificate = certificate;
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _accepting = AcceptAsync();
+        Start();
     }
-
-    public int Port { get; }
 
     /// <summary>A root certificate authority, valid for a year, with its key.</summary>
     public static X509Certificate2 CreateAuthority(string name = "OpsRunbooks Test CA")
@@ -60,46 +53,17 @@ public sealed class TlsTestServer : IAsyncDisposable
     /// <summary>Writes a certificate as PEM, as -CertificateAuthority reads it.</summary>
     public static void WritePem(X509Certificate2 certificate, string path) => File.WriteAllText(path, certificate.ExportCertificatePem());
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(TcpClient client)
     {
-        while (!_stopping.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stopping.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-            _ = HandshakeAsync(client);
-        }
+        await using var tls = new SslStream(client.GetStream());
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Stopping);
+        limit.CancelAfter(TimeSpan.FromSeconds(30));
+        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, limit.Token);
     }
 
-    private async Task HandshakeAsync(TcpClient client)
+    public override async ValueTask DisposeAsync()
     {
-        using (client)
-        {
-            try
-            {
-                await using var tls = new SslStream(client.GetStream());
-                using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                limit.CancelAfter(TimeSpan.FromSeconds(30));
-                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _certificate }, limit.Token);
-            }
-            catch (Exception e) when (e is OperationCanceledException or IOException or System.Security.Authentication.AuthenticationException or SocketException)
-            {
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stopping.Cancel();
-        _listener.Stop();
-        await _accepting;
-        _stopping.Dispose();
+        await base.DisposeAsync();
         _certificate.Dispose();
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using OpsRunbooks.Scaling;
 using OpsRunbooks.Scaling.Targets;
 using OpsRunbooks.Scaling.Targets.Kubernetes;
+using OpsRunbooks.TestSupport;
 using Xunit;
 
 namespace OpsRunbooks.Core.Tests.Scaling;
@@ -21,10 +22,8 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
     private const string DeploymentPath = $"/apis/apps/v1/namespaces/{Namespace}/deployments/{DeploymentName}";
     private const string Token = "contract-test-token";
 
-    private readonly HttpListener _listener = new();
-    private readonly List<(string Method, string Path, string? ContentType, string Body, string? Authorization)> _requests = [];
+    private readonly TestHttpListener _listener;
     private readonly string _kubeConfig = Path.Combine(Path.GetTempPath(), $"opsrunbooks-kubeconfig-{Guid.NewGuid():N}.yaml");
-    private Task? _serving;
 
     // The Deployment the fake API server keeps.
     private int _replicas = 2, _generation = 4, _observedGeneration = 4, _readyReplicas = 2, _statusReplicas = 2;
@@ -34,18 +33,23 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
     /// <summary>How many GETs after a change the controller takes to observe it and bring the pods up.</summary>
     private int _getsUntilReady;
 
+    public KubernetesScaleTargetContractTests() => _listener = new TestHttpListener(request =>
+    {
+        var (status, json) = Answer(request.Method, request.Path, request.Body);
+        return ((int)status, json);
+    });
+
+    private IReadOnlyCollection<RecordedRequest> Requests => _listener.Requests;
+
     public Task InitializeAsync()
     {
-        var port = FreePort();
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
         File.WriteAllText(_kubeConfig, $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: contract
               cluster:
-                server: http://127.0.0.1:{port}
+                server: {_listener.Url}
             contexts:
             - name: other
               context:
@@ -65,17 +69,14 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
               user:
                 token: {Token}
             """);
-        _serving = Task.Run(ServeAsync);
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        // Close alone: after Stop, Close binds the port again to remove its prefix, and fails when another
-        // listener has taken the port meanwhile.
-        _listener.Close();
-        if (_serving is not null) await _serving;
+        _listener.Dispose();
         File.Delete(_kubeConfig);
+        return Task.CompletedTask;
     }
 
     private WorkerScaleTarget Target(int maximum = 10) =>
@@ -91,7 +92,7 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
 
         Assert.Equal((2, 2, 1), (state.Desired, state.Running, state.Ready));
         Assert.Empty(state.Failures);
-        var request = Assert.Single(_requests);
+        var request = Assert.Single(Requests);
         Assert.Equal(("GET", DeploymentPath, $"Bearer {Token}"), (request.Method, request.Path, request.Authorization));
     }
 
@@ -103,7 +104,7 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
         var action = await target.ScaleAsync(5, CancellationToken.None);
 
         Assert.Same(ScaleAction.Requested, action);
-        var request = Assert.Single(_requests);
+        var request = Assert.Single(Requests);
         Assert.Equal(("PATCH", DeploymentPath + "/scale"), (request.Method, request.Path));
         Assert.StartsWith("application/merge-patch+json", request.ContentType);
         Assert.Equal(5, JsonNode.Parse(request.Body)!["spec"]!["replicas"]!.GetValue<int>());
@@ -134,8 +135,8 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
             SettleWindow: TimeSpan.FromMilliseconds(300), PollInterval: TimeSpan.FromMilliseconds(50)), null, CancellationToken.None);
 
         Assert.Equal((ScaleOutcome.Converged, 2, 4, 4), (result.Outcome, result.Previous, result.Requested, result.Ready));
-        Assert.Equal(["GET", "PATCH"], _requests.Take(2).Select(r => r.Method));
-        Assert.All(_requests.Skip(2), r => Assert.Equal(("GET", DeploymentPath), (r.Method, r.Path)));
+        Assert.Equal(["GET", "PATCH"], Requests.Take(2).Select(r => r.Method));
+        Assert.All(Requests.Skip(2), r => Assert.Equal(("GET", DeploymentPath), (r.Method, r.Path)));
     }
 
     [Fact]
@@ -152,7 +153,7 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
         Assert.Equal(ScaleOutcome.RolledBack, result.Outcome);
         Assert.Contains("ProgressDeadlineExceeded", Assert.Single(result.Failures));
         Assert.Contains("has timed out progressing", result.Reason);
-        var patches = _requests.Where(r => r.Method == "PATCH").Select(r => JsonNode.Parse(r.Body)!["spec"]!["replicas"]!.GetValue<int>());
+        var patches = Requests.Where(r => r.Method == "PATCH").Select(r => JsonNode.Parse(r.Body)!["spec"]!["replicas"]!.GetValue<int>());
         Assert.Equal([6, 2], patches);
     }
 
@@ -180,33 +181,6 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
 
         Assert.Equal(ScalingErrorIds.ScaleTargetUnreachable, error.ErrorId);
         Assert.Contains("no-such-context", error.Message);
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
-            var path = context.Request.Url!.AbsolutePath;
-            lock (_requests)
-                _requests.Add((context.Request.HttpMethod, path, context.Request.ContentType, body, context.Request.Headers["Authorization"]));
-            var (status, json) = Answer(context.Request.HttpMethod, path, body);
-            context.Response.StatusCode = (int)status;
-            context.Response.ContentType = "application/json";
-            var bytes = Encoding.UTF8.GetBytes(json);
-            await context.Response.OutputStream.WriteAsync(bytes);
-            context.Response.Close();
-        }
     }
 
     private (HttpStatusCode, string) Answer(string method, string path, string body)
@@ -247,12 +221,5 @@ public sealed class KubernetesScaleTargetContractTests : IAsyncLifetime
                        "readyReplicas":{{{_readyReplicas}}},"availableReplicas":{{{_readyReplicas}}},
                        "conditions":[{"type":"Available","status":"True","reason":"MinimumReplicasAvailable"}{{{condition}}}]} }
             """;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
