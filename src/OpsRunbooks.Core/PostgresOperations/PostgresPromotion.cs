@@ -83,19 +83,20 @@ public static class PostgresPromotion
         await using var connection = await PostgresConnector.OpenAsync(target, cancellationToken).ConfigureAwait(false);
         try
         {
-            PostgresPromotionResult Failed(string errorId, string reason, TimeSpan? toPromote = null) => new()
+            // The standby as the check found it; each outcome below adds what happened.
+            var asFound = new PostgresPromotionResult
             {
                 Server = check.Server,
                 WasInRecovery = true,
                 Promoted = false,
-                TimeToPromote = toPromote,
                 LastReceivedLsn = check.Standby?.ReceiveLsn,
                 ReplayLsn = check.Standby?.ReplayLsn,
                 LagBytes = check.Standby?.LagBytes,
                 ReceiveAge = check.Standby?.ReceiveAge,
-                Reason = reason,
-                ErrorId = errorId,
+                Reason = "",
             };
+            PostgresPromotionResult Failed(string errorId, string reason, TimeSpan? toPromote = null) =>
+                asFound with { TimeToPromote = toPromote, Reason = reason, ErrorId = errorId };
 
             var clock = Stopwatch.StartNew();
             var waitSeconds = Math.Max(1, (int)Math.Ceiling(request.Timeout.TotalSeconds));
@@ -134,17 +135,11 @@ public static class PostgresPromotion
                     toPromote);
             }
             var toFirstWrite = clock.Elapsed;
-            return new PostgresPromotionResult
+            return asFound with
             {
-                Server = check.Server,
-                WasInRecovery = true,
                 Promoted = true,
                 TimeToPromote = toPromote,
                 TimeToFirstWrite = toFirstWrite,
-                LastReceivedLsn = check.Standby?.ReceiveLsn,
-                ReplayLsn = check.Standby?.ReplayLsn,
-                LagBytes = check.Standby?.LagBytes,
-                ReceiveAge = check.Standby?.ReceiveAge,
                 WriteCheck = string.Create(CultureInfo.InvariantCulture, $"{WriteCheckTable} id {id}"),
                 Reason = $"promoted in {Words(toPromote)}; first write committed and read back after {Words(toFirstWrite)}"
                     + (request.Force && check.Refusal is null && Refusal(check.Server, check.Standby!, request) is { } overridden ? $" (forced past: {overridden.ErrorId})" : ""),

@@ -1,7 +1,7 @@
 namespace OpsRunbooks.PostgresOperations;
 
 /// <summary>What a promotion did, or why it did not promote: the standby's state before, and the times it took.</summary>
-public sealed class PostgresPromotionResult
+public sealed record PostgresPromotionResult
 {
     /// <summary>The server asked to promote, host:port.</summary>
     public required string Server { get; init; }
