@@ -25,10 +25,17 @@ public sealed class PausedPgClient : IDisposable
 
     public string PathName { get; }
 
-    public IEnumerable<int> RunningProcesses() =>
+    public IEnumerable<int> RunningProcesses() => ProcessesWith(Marker);
+
+    /// <summary>The process that pauses once the client has done its work, its output still open; none before.</summary>
+    public IEnumerable<int> PausingProcesses() => ProcessesWith(Marker + "-pause");
+
+    public bool IsPausing => PausingProcesses().Any();
+
+    private static IEnumerable<int> ProcessesWith(string commandLinePart) =>
         Directory.EnumerateDirectories("/proc")
             .Select(d => (Pid: Path.GetFileName(d), CommandLine: TryRead(Path.Combine(d, "cmdline"))))
-            .Where(p => int.TryParse(p.Pid, out _) && p.CommandLine.Contains(Marker, StringComparison.Ordinal))
+            .Where(p => int.TryParse(p.Pid, out _) && p.CommandLine.Contains(commandLinePart, StringComparison.Ordinal))
             .Select(p => int.Parse(p.Pid));
 
     /// <summary>Starts a script and returns once it reports progress whose status starts with <paramref name="phase"/>.</summary>

@@ -312,10 +312,7 @@ public sealed class BackupFaultTests(ServicesFixture services) : IAsyncLifetime
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(90))
         {
-            foreach (var pid in client.RunningProcesses())
-            {
-                if (File.ReadAllText($"/proc/{pid}/cmdline").StartsWith(client.Marker + "-pause", StringComparison.Ordinal)) return pid;
-            }
+            foreach (var pid in client.PausingProcesses()) return pid;
             await Task.Delay(100);
         }
         throw new TimeoutException($"{client.PathName} did not reach its pause.");

@@ -161,9 +161,9 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
         var ending = EndOf(runner);
         // The backup must be mid-stream when the timeout comes: pg_dump pausing with its .partial file begun.
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!PgDumpPauses(pgDump) && !runner.HasExited && DateTime.UtcNow < deadline)
+        while (!pgDump.IsPausing && !runner.HasExited && DateTime.UtcNow < deadline)
             await Task.Delay(100);
-        Assert.True(PgDumpPauses(pgDump), "pg_dump did not pause before the timeout: " + (runner.HasExited ? (await ending).Error : "(still running)"));
+        Assert.True(pgDump.IsPausing, "pg_dump did not pause before the timeout: " + (runner.HasExited ? (await ending).Error : "(still running)"));
         var paused = pgDump.RunningProcesses().ToList();
         Assert.Contains(store.ObjectNames(), name => name.EndsWith(".partial", StringComparison.Ordinal));
 
@@ -181,21 +181,6 @@ public sealed partial class RunnerLockAndTimeoutFaultTests(ServicesFixture servi
         Assert.Equal("Cancelled", run.GetProperty("outcome").GetString());
         Assert.Equal("TimedOut", run.GetProperty("figures").GetProperty("RunOutcome").GetString());
         Assert.DoesNotContain(services.Postgres.Password, string.Join("\n", entries));
-    }
-
-    private static bool PgDumpPauses(PausedPgClient pgDump) =>
-        pgDump.RunningProcesses().Any(pid => CommandLine(pid).Contains(pgDump.Marker + "-pause", StringComparison.Ordinal));
-
-    private static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline");
-        }
-        catch (IOException)
-        {
-            return "";
-        }
     }
 
     [GeneratedRegex(@"ran as (\S+)")]

@@ -43,7 +43,7 @@ public sealed class RunnerSignalFaultTests(ServicesFixture services)
         // pg_dump has written the whole archive and holds its output open: the backup is mid-stream, its
         // .partial file (local) or multipart upload (S3) begun.
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!Directory.EnumerateDirectories("/proc").Any(d => ReadCommandLine(d).Contains(pgDump.Marker + "-pause", StringComparison.Ordinal)))
+        while (!pgDump.IsPausing)
         {
             Assert.True(DateTime.UtcNow < deadline && !runner.HasExited, "pg_dump did not pause: " + await ErrorSoFar(runner, error));
             await Task.Delay(100);
@@ -77,18 +77,6 @@ public sealed class RunnerSignalFaultTests(ServicesFixture services)
         var uploads = Path.Combine(services.S3.ObjectDirectory, "._S3rver_uploads");
         return !Directory.Exists(uploads) ? []
             : [.. Directory.EnumerateDirectories(uploads).Select(d => File.ReadAllText(Path.Combine(d, "key"))).Where(key => key.StartsWith(prefix, StringComparison.Ordinal))];
-    }
-
-    private static string ReadCommandLine(string processDirectory)
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(processDirectory, "cmdline"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return "";
-        }
     }
 
     private static async Task<string> ErrorSoFar(Process runner, Task<string> error) =>
